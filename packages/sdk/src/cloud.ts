@@ -1,0 +1,98 @@
+import { type Clock, systemClock } from './core/clock.js'
+import { type RequestContext, systemContext } from './core/context.js'
+import { parseOrThrow } from './core/errors.js'
+import { createEventBus, type EventBus } from './core/events.js'
+import { createPolicy, type Policy } from './core/policy.js'
+import { createQuota, type Quota, quotaMigrations } from './core/quota.js'
+import { Settings, settingsMigrations } from './core/settings.js'
+import { TaskRunner, taskMigrations } from './core/tasks/index.js'
+import { type CloudOptions, CloudOptionsSchema } from './cloud-options.js'
+import { sqliteStore } from './store/sqlite.js'
+import type { Store } from './store/types.js'
+
+/**
+ * A running cloud: the services and the kernel they share. Made by {@link createCloud}; release it with
+ * {@link Cloud.close}.
+ */
+export interface Cloud {
+  /** The state store. */
+  readonly store: Store
+  /** Typed events, emitted after the transactions that cause them commit. */
+  readonly events: EventBus
+  /** The policy every service checks. */
+  readonly policy: Policy
+  /** Quota limits and usage counting. */
+  readonly quotas: Quota
+  /** Durable multi-step operations. */
+  readonly tasks: TaskRunner
+  /** Cloud-wide key/value settings. */
+  readonly settings: Settings
+  /** The time source. */
+  readonly clock: Clock
+  /** A trusted context for the host application's own jobs: every policy check passes. */
+  system(signal?: AbortSignal): RequestContext
+  /** Stops background work and closes the store. Idempotent. */
+  close(): Promise<void>
+}
+
+/**
+ * The composition root: validates the options (a bad one is `INVALID` naming the field), migrates the store,
+ * and wires bus, policy, quotas and tasks. Tasks left unfinished by a crashed process are taken over in the
+ * background.
+ *
+ * @example
+ * const cloud = await createCloud({ store: sqliteStore({ path: 'cloud.db' }) })
+ * cloud.events.onAny((event) => console.log(event.type))
+ * await cloud.close()
+ */
+export async function createCloud(options: CloudOptions = {}): Promise<Cloud> {
+  const config = parseOrThrow(CloudOptionsSchema, options, 'cloud options')
+  const clock = config.clock ?? systemClock
+  // Built before the store is opened so that bad rules fail without leaving a database handle behind.
+  const policy = createPolicy({ defaults: {}, overrides: config.policy?.overrides })
+  const store = config.store ?? sqliteStore({ path: ':memory:' })
+  try {
+    await store.migrate([...taskMigrations, ...settingsMigrations, ...quotaMigrations, ...(config.migrations ?? [])])
+  } catch (error) {
+    await store.close()
+    throw error
+  }
+  const events = createEventBus({ clock })
+  const leaseMs = config.tasks?.leaseMs ?? 30_000
+  const tasks = new TaskRunner({
+    store,
+    clock,
+    leaseMs,
+    owner: config.tasks?.owner,
+    onSettled: (task) =>
+      events.emit(`core.task.${task.state}` as 'core.task.succeeded', { id: task.id, task }),
+  })
+  const recoverEveryMs = config.tasks?.recoverEveryMs ?? leaseMs
+  let recovering: Promise<unknown> = Promise.resolve()
+  const recover = () => {
+    recovering = recovering.then(() => tasks.recover()).catch(() => undefined)
+  }
+  const loop = recoverEveryMs > 0 ? setInterval(recover, recoverEveryMs) : undefined
+  loop?.unref()
+
+  let closed: Promise<void> | undefined
+  return {
+    store,
+    events,
+    policy,
+    quotas: createQuota({ defaults: config.quotas?.defaults }),
+    tasks,
+    settings: new Settings(store, clock),
+    clock,
+    system: (signal) => systemContext(signal),
+    close() {
+      closed ??= (async () => {
+        clearInterval(loop)
+        await tasks.close()
+        await recovering
+        await store.close()
+      })()
+      return closed
+    },
+  }
+}
