@@ -2,8 +2,8 @@ import type { BootstrapResult } from './bootstrap.js'
 import { credentialPaths } from './credentials.js'
 import type { ProbeResult } from './probe.js'
 
-/** Where a setting came from, as commander reports it. */
-export type SettingSource = 'cli' | 'env' | 'default' | 'config' | 'implied' | undefined
+/** Where a setting came from, as commander reports it: `cli`, `env`, `default` … */
+export type SettingSource = string | undefined
 
 /** Everything the start-up banner reports. */
 export interface BannerInput {
@@ -64,8 +64,10 @@ function adminLines(input: BannerInput): string[] {
   const where = `${openrc} and ${clouds} (mode 0600)`
   if (!admin.created) {
     const lines = [`  admin        password not shown again: it is in ${where}`]
-    for (const file of admin.missingFiles) lines.push(`  warning      ${file} is missing; the password is stored nowhere else`)
-    if (admin.passwordIgnored) lines.push('  warning      NUBIS_ADMIN_PASSWORD was ignored: it only applies on the first start')
+    for (const file of admin.missingFiles)
+      lines.push(`  warning      ${file} is missing; the password is stored nowhere else`)
+    if (admin.passwordIgnored)
+      lines.push('  warning      NUBIS_ADMIN_PASSWORD was ignored: it only applies on the first start')
     return lines
   }
   const shown = admin.generated ? admin.password : '(from NUBIS_ADMIN_PASSWORD)'

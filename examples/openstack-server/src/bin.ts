@@ -3,7 +3,6 @@ import { createRequire } from 'node:module'
 import { Command, InvalidArgumentError, Option } from 'commander'
 import { formatDoctor, runDoctor } from './doctor.js'
 import { createLogger } from './logger.js'
-import { runServe, StartupError } from './serve.js'
 
 // src/ and dist/ are both one level below the package, so this works from the sources and from the build.
 const { version } = createRequire(import.meta.url)('../package.json') as { version: string }
@@ -44,8 +43,13 @@ program
       .env('NUBIS_DATA_DIR')
       .default(DEFAULTS.dataDir),
   )
-  .addHelpText('after', '\nAlso read: NUBIS_ADMIN_PASSWORD (first start only), NUBIS_LOG_LEVEL (default info).')
+  .addHelpText(
+    'after',
+    '\nAlso read: NUBIS_ADMIN_PASSWORD (first start only), NUBIS_LOG_LEVEL (default info).',
+  )
   .action(async (options: { port: number; host: string; dataDir: string }, command: Command) => {
+    // Loaded here so that `nubis doctor` and `--help` start without the store, fastify and argon2.
+    const { runServe } = await import('./serve.js')
     const logger = createLogger({ level: process.env.NUBIS_LOG_LEVEL || 'info' })
     const code = await runServe({
       ...options,
@@ -74,6 +78,8 @@ try {
   await program.parseAsync()
 } catch (error) {
   // Expected failures get one line; anything else keeps its stack, which is what a bug report needs.
-  process.stderr.write(error instanceof StartupError ? `nubis: ${error.message}\n` : `nubis: ${String((error as Error)?.stack ?? error)}\n`)
+  // StartupError is matched by name: serve.js (which defines it) is loaded lazily.
+  const expected = error instanceof Error && error.name === 'StartupError'
+  process.stderr.write(`nubis: ${expected ? error.message : String((error as Error)?.stack ?? error)}\n`)
   process.exit(1)
 }

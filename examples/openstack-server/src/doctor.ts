@@ -27,7 +27,8 @@ async function libvirt(): Promise<ProbeResult> {
     inLinkerCache('libvirt.so.0'),
     versionOf('virsh'),
   ])
-  if (!file && !cached) return { name: 'libvirt', available: false, reason: notInstalled('libvirt.so.0', 'libvirt0') }
+  if (!file && !cached)
+    return { name: 'libvirt', available: false, reason: notInstalled('libvirt.so.0', 'libvirt0') }
   return { name: 'libvirt', available: true, ...(version && { version }) }
 }
 
@@ -39,19 +40,29 @@ async function qemu(): Promise<ProbeResult> {
 }
 
 async function kvm(): Promise<ProbeResult> {
-  const hang = 'some machines (nested virtualization) hang KVM guests: then use TCG (libvirt domain type qemu)'
+  const hang =
+    'some machines (nested virtualization) hang KVM guests: then use TCG (libvirt domain type qemu)'
   if (!(await exists('/dev/kvm'))) {
-    return { name: 'kvm', available: false, reason: 'no /dev/kvm: no hardware virtualization here, QEMU TCG still works' }
+    return {
+      name: 'kvm',
+      available: false,
+      reason: 'no /dev/kvm: no hardware virtualization here, QEMU TCG still works',
+    }
   }
   if (!(await openable('/dev/kvm'))) {
-    return { name: 'kvm', available: false, reason: '/dev/kvm is not usable by this user (join the kvm group)' }
+    return {
+      name: 'kvm',
+      available: false,
+      reason: '/dev/kvm is not usable by this user (join the kvm group)',
+    }
   }
   return { name: 'kvm', available: true, reason: hang }
 }
 
 async function ceph(): Promise<ProbeResult> {
   const [version, rbd] = await Promise.all([versionOf('ceph'), versionOf('rbd')])
-  if (!version || !rbd) return { name: 'ceph', available: false, reason: notInstalled('ceph/rbd', 'ceph-common') }
+  if (!version || !rbd)
+    return { name: 'ceph', available: false, reason: notInstalled('ceph/rbd', 'ceph-common') }
   return { name: 'ceph', available: true, version, reason: 'client tools only: a cluster must be reachable' }
 }
 
@@ -80,9 +91,15 @@ async function iproute2(): Promise<ProbeResult> {
 async function vxlan(): Promise<ProbeResult> {
   // Kernels built without module support list built-in drivers under /sys/module and have no modinfo; nothing
   // here creates a device, so the probe cannot disturb the host's network.
-  if (await exists('/sys/module/vxlan')) return { name: 'vxlan', available: true, reason: 'in the running kernel' }
-  if (await run('modinfo', ['vxlan'])) return { name: 'vxlan', available: true, reason: 'kernel module loadable' }
-  return { name: 'vxlan', available: false, reason: 'the kernel has no vxlan module (or kmod is not installed)' }
+  if (await exists('/sys/module/vxlan'))
+    return { name: 'vxlan', available: true, reason: 'in the running kernel' }
+  if (await run('modinfo', ['vxlan']))
+    return { name: 'vxlan', available: true, reason: 'kernel module loadable' }
+  return {
+    name: 'vxlan',
+    available: false,
+    reason: 'the kernel has no vxlan module (or kmod is not installed)',
+  }
 }
 
 function tool(name: string, file: string, debianPackage: string, args?: string[]): Probe {
@@ -99,14 +116,24 @@ function tool(name: string, file: string, debianPackage: string, args?: string[]
 async function postgresql(): Promise<ProbeResult> {
   // Debian keeps the server binaries off PATH, under /usr/lib/postgresql/<major>/bin.
   const majors = await readdir('/usr/lib/postgresql').catch(() => [] as string[])
-  const candidates = ['postgres', ...majors.sort().reverse().map((major) => `/usr/lib/postgresql/${major}/bin/postgres`)]
+  const candidates = [
+    'postgres',
+    ...majors
+      .sort()
+      .reverse()
+      .map((major) => `/usr/lib/postgresql/${major}/bin/postgres`),
+  ]
   for (const file of candidates) {
     const version = await versionOf(file)
     if (version) return { name: 'postgresql', available: true, version }
   }
   const client = await versionOf('pg_config')
   const reason = notInstalled('PostgreSQL server', 'postgresql')
-  return { name: 'postgresql', available: false, reason: client ? `${reason}; only client ${client}` : reason }
+  return {
+    name: 'postgresql',
+    available: false,
+    reason: client ? `${reason}; only client ${client}` : reason,
+  }
 }
 
 /** Every probe, in the order `nubis doctor` prints them. */

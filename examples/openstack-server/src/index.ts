@@ -4,7 +4,8 @@
  *
  * @packageDocumentation
  */
-export { type CreateServerOptions, createServer, REQUEST_ID_HEADER } from './server.js'
+
+export { formatDoctor, PROBES, type Probe, type ProbeResult, runDoctor } from './doctor.js'
 export {
   errorBody,
   type HttpError,
@@ -14,5 +15,5 @@ export {
   toHttpError,
 } from './http-errors.js'
 export { type CreateLoggerOptions, createLogger, REDACT_PATHS } from './logger.js'
-export { formatDoctor, PROBES, type Probe, type ProbeResult, runDoctor } from './doctor.js'
 export { type RunningServer, type ServeOptions, StartupError, serve } from './serve.js'
+export { type CreateServerOptions, createServer, REQUEST_ID_HEADER } from './server.js'

@@ -49,7 +49,8 @@ export function run(file: string, args: readonly string[]): Promise<CommandOutpu
         maxBuffer: 1024 * 1024,
         env: { ...process.env, PATH: probePath(), LC_ALL: 'C' },
       },
-      (error, stdout, stderr) => resolve(error ? undefined : { stdout: String(stdout), stderr: String(stderr) }),
+      (error, stdout, stderr) =>
+        resolve(error ? undefined : { stdout: String(stdout), stderr: String(stderr) }),
     )
   })
 }
@@ -81,7 +82,10 @@ export function versionIn(text: string | undefined): string | undefined {
 }
 
 /** Runs a `--version`-style command and returns the version it prints, or undefined when it does not run. */
-export async function versionOf(file: string, args: readonly string[] = ['--version']): Promise<string | undefined> {
+export async function versionOf(
+  file: string,
+  args: readonly string[] = ['--version'],
+): Promise<string | undefined> {
   const output = await run(file, args)
   if (!output) return undefined
   return versionIn(output.stdout) ?? versionIn(output.stderr) ?? 'unknown'

@@ -46,7 +46,8 @@ async function prepareDataDir(dataDir: string, logger: Logger): Promise<void> {
   try {
     if (await mkdir(dataDir, { recursive: true, mode: 0o700 })) await chmod(dataDir, 0o700)
     const { mode } = await stat(dataDir)
-    if (mode & 0o077) logger.warn({ dataDir }, 'the data dir is readable by other users; it holds the admin password')
+    if (mode & 0o077)
+      logger.warn({ dataDir }, 'the data dir is readable by other users; it holds the admin password')
   } catch (error) {
     throw new StartupError(`cannot use the data dir ${dataDir}: ${(error as Error).message}`)
   }
@@ -56,9 +57,12 @@ async function prepareDataDir(dataDir: string, logger: Logger): Promise<void> {
 function listenFailure(error: unknown, host: string, port: number): StartupError | undefined {
   const code = (error as NodeJS.ErrnoException).code
   if (code === 'EADDRINUSE') {
-    return new StartupError(`port ${port} on ${host} is already in use: pick another with --port or NUBIS_PORT`)
+    return new StartupError(
+      `port ${port} on ${host} is already in use: pick another with --port or NUBIS_PORT`,
+    )
   }
-  if (code === 'EACCES') return new StartupError(`not allowed to listen on port ${port}: use a port above 1023`)
+  if (code === 'EACCES')
+    return new StartupError(`not allowed to listen on port ${port}: use a port above 1023`)
   if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') {
     return new StartupError(`cannot listen on ${host}: not an address of this machine`)
   }
@@ -91,9 +95,24 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
     await cloud.close()
   }
   try {
-    const admin = await bootstrapAdmin(cloud, { dataDir, host: options.host, port, password: options.adminPassword })
+    const admin = await bootstrapAdmin(cloud, {
+      dataDir,
+      host: options.host,
+      port,
+      password: options.adminPassword,
+    })
     const { version, host, sources } = options
-    const banner: BannerInput = { version, url, host, port, dataDir, dbPath, sources, probes: await probes, admin }
+    const banner: BannerInput = {
+      version,
+      url,
+      host,
+      port,
+      dataDir,
+      dbPath,
+      sources,
+      probes: await probes,
+      admin,
+    }
     ;(options.out ?? process.stdout).write(formatBanner(banner))
   } catch (error) {
     await close()
@@ -123,8 +142,11 @@ const SHUTDOWN_DEADLINE_MS = 10_000
  * Resolves with the exit code: 0 after a clean shutdown, 1 when it failed or a second signal forced it.
  */
 export async function runServe(options: ServeOptions): Promise<number> {
+  // Listen for signals before anything is printed: until a listener exists the kernel's default action ends the
+  // process at once, so a SIGTERM sent right after the banner would skip the graceful shutdown.
+  const signalled = nextSignal()
   const running = await serve(options)
-  const signal = await nextSignal()
+  const signal = await signalled
   options.logger.info({ signal }, 'shutting down')
   const forced = new Promise<number>((resolve) => {
     const force = () => resolve(1)

@@ -1,5 +1,5 @@
 import { type Cloud, CloudError, newRequestId } from '@nubis/sdk'
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify'
 import { errorBody, toHttpError } from './http-errors.js'
 
 /** Options of {@link createServer}. */
@@ -30,9 +30,8 @@ export function createServer(options: CreateServerOptions): FastifyInstance {
     ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
     // Never trust a client-sent id: it would let one request impersonate another in the logs.
     genReqId: () => newRequestId(),
-    requestIdLogLabel: 'requestId',
-    disableRequestLogging: false,
-  }) as unknown as FastifyInstance
+    logController: new LogController({ requestIdLogLabel: 'requestId' }),
+  })
 
   app.addHook('onRequest', async (request, reply) => {
     reply.header(REQUEST_ID_HEADER, request.id)

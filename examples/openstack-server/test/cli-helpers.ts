@@ -60,7 +60,10 @@ export function startCli(args: readonly string[], env: Record<string, string> = 
   })
   const waitFor = (text: string, timeoutMs = 20_000) =>
     new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => finish(new Error(`timed out waiting for "${text}"; output:\n${all}`)), timeoutMs)
+      const timer = setTimeout(
+        () => finish(new Error(`timed out waiting for "${text}"; output:\n${all}`)),
+        timeoutMs,
+      )
       const finish = (error?: Error) => {
         clearTimeout(timer)
         waiters.delete(check)

@@ -6,8 +6,8 @@ import { join } from 'node:path'
 import { createCloud, sqliteStore } from '@nubis/sdk'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { parse } from 'yaml'
-import { BOOTSTRAP_ADMIN_KEY } from '../src/bootstrap.js'
 import { READY_PREFIX } from '../src/banner.js'
+import { BOOTSTRAP_ADMIN_KEY } from '../src/bootstrap.js'
 import { PROBES } from '../src/doctor.js'
 import { type CliProcess, freePort, runCli, startCli, stop } from './cli-helpers.js'
 
@@ -65,12 +65,18 @@ describe('nubis serve', () => {
     firstPassword = await openrcPassword()
     expect(firstPassword).toMatch(/^[\w-]{32}$/)
     const clouds = parse(await readFile(join(dataDir, 'clouds.yaml'), 'utf8'))
-    expect(clouds.clouds.nubis.auth).toMatchObject({ password: firstPassword, auth_url: `${url}/identity/v3` })
+    expect(clouds.clouds.nubis.auth).toMatchObject({
+      password: firstPassword,
+      auth_url: `${url}/identity/v3`,
+    })
 
     expect(await stop(cli)).toBe(0)
     // Exactly one line shows it, the banner's; the JSON log lines never do.
     expect(count(cli.output(), firstPassword)).toBe(1)
-    const line = cli.output().split('\n').find((l) => l.includes(firstPassword))
+    const line = cli
+      .output()
+      .split('\n')
+      .find((l) => l.includes(firstPassword))
     expect(line).toMatch(/^ {2}admin {8}user admin, project admin, domain Default, password: /)
   })
 
@@ -90,7 +96,9 @@ describe('nubis serve', () => {
     const { cli, url } = await serve({ NUBIS_ADMIN_PASSWORD: 'ignored-now' })
     expect(cli.stdout()).toContain('password not shown again')
     expect(await openrcPassword()).toBe(firstPassword)
-    expect(await readFile(join(dataDir, 'admin-openrc.sh'), 'utf8')).toContain(`OS_AUTH_URL=${url}/identity/v3`)
+    expect(await readFile(join(dataDir, 'admin-openrc.sh'), 'utf8')).toContain(
+      `OS_AUTH_URL=${url}/identity/v3`,
+    )
     expect(await stop(cli)).toBe(0)
     expect(cli.output()).not.toContain(firstPassword)
     expect(cli.output()).not.toContain('ignored-now')
@@ -122,7 +130,9 @@ describe('nubis serve', () => {
     try {
       const result = await runCli(['serve', '--port', String(port), '--data-dir', dataDir])
       expect(result.code).toBe(1)
-      expect(result.stderr.trim()).toBe(`nubis: port ${port} on 127.0.0.1 is already in use: pick another with --port or NUBIS_PORT`)
+      expect(result.stderr.trim()).toBe(
+        `nubis: port ${port} on 127.0.0.1 is already in use: pick another with --port or NUBIS_PORT`,
+      )
     } finally {
       blocker.close()
     }

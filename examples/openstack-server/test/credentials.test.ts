@@ -57,7 +57,10 @@ describe('credential files', () => {
     expect(sourced(openrc, 'OS_PASSWORD')).toBe('pw-1')
     const yamlText = await readFile(clouds, 'utf8')
     expect(yamlText).toContain('# mine')
-    expect(parse(yamlText).clouds.nubis.auth).toMatchObject({ auth_url: 'http://[::1]:9000/identity/v3', password: 'pw-1' })
+    expect(parse(yamlText).clouds.nubis.auth).toMatchObject({
+      auth_url: 'http://[::1]:9000/identity/v3',
+      password: 'pw-1',
+    })
   })
 
   it('reports missing files instead of inventing a password', async () => {

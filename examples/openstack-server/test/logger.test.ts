@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream'
 import { describe, expect, it } from 'vitest'
-import { createLogger } from '../src/index.js'
+import { createLogger } from '../src/logger.js'
 
 /** A logger writing into an array, and the array. */
 function capture() {
@@ -19,9 +19,19 @@ describe('createLogger', () => {
     const { logger, lines } = capture()
     logger.info(
       {
-        req: { headers: { authorization: 'Basic c2VjcmV0', 'x-auth-token': 'gAAAAtoken1', accept: 'application/json' } },
+        req: {
+          headers: {
+            authorization: 'Basic c2VjcmV0',
+            'x-auth-token': 'gAAAAtoken1',
+            accept: 'application/json',
+          },
+        },
         res: { headers: { 'x-subject-token': 'gAAAAtoken2' } },
-        body: { auth: { identity: { methods: ['password'], password: { user: { name: 'admin', password: 'hunter2' } } } } },
+        body: {
+          auth: {
+            identity: { methods: ['password'], password: { user: { name: 'admin', password: 'hunter2' } } },
+          },
+        },
         user: { name: 'admin', password: 'hunter3' },
         record: { passwordHash: '$argon2id$v=19$m=19456' },
       },

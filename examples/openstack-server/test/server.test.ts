@@ -13,7 +13,9 @@ beforeEach(async () => {
   app = createServer({ cloud, healthTimeoutMs: 200 })
   // Routes that throw, standing in for the API plugins that will sit on this server.
   app.get<{ Params: { code: ErrorCode } }>('/throw/:code', async (request) => {
-    throw new CloudError(request.params.code, `thrown ${request.params.code}`, { cause: new Error('db password=x') })
+    throw new CloudError(request.params.code, `thrown ${request.params.code}`, {
+      cause: new Error('db password=x'),
+    })
   })
   app.get('/crash', async () => {
     throw new Error('TypeError deep inside, with a path /var/lib/secret')
@@ -74,7 +76,11 @@ describe('request ids', () => {
   })
 
   it('ignores a request id sent by the client', async () => {
-    const response = await app.inject({ method: 'GET', url: '/', headers: { [REQUEST_ID_HEADER]: 'req-forged' } })
+    const response = await app.inject({
+      method: 'GET',
+      url: '/',
+      headers: { [REQUEST_ID_HEADER]: 'req-forged' },
+    })
     expect(response.headers[REQUEST_ID_HEADER]).not.toBe('req-forged')
   })
 })
@@ -106,13 +112,16 @@ describe('errors', () => {
     expect(response.body).not.toContain('password')
   })
 
-  it.each(['DRIVER_FAILED', 'INTERNAL', 'ABORTED'] as const)('maps CloudError %s to an opaque 500', async (code) => {
-    const response = await app.inject({ method: 'GET', url: `/throw/${code}` })
-    expect(response.statusCode).toBe(500)
-    expect(response.json()).toEqual({
-      error: { code: 500, title: 'Internal Server Error', message: INTERNAL_MESSAGE },
-    })
-  })
+  it.each(['DRIVER_FAILED', 'INTERNAL', 'ABORTED'] as const)(
+    'maps CloudError %s to an opaque 500',
+    async (code) => {
+      const response = await app.inject({ method: 'GET', url: `/throw/${code}` })
+      expect(response.statusCode).toBe(500)
+      expect(response.json()).toEqual({
+        error: { code: 500, title: 'Internal Server Error', message: INTERNAL_MESSAGE },
+      })
+    },
+  )
 
   it('hides the details of any other error behind a 500', async () => {
     const response = await app.inject({ method: 'GET', url: '/crash' })

@@ -1,3 +1,4 @@
+import { type CloudOptions, CloudOptionsSchema } from './cloud-options.js'
 import { type Clock, systemClock } from './core/clock.js'
 import { type RequestContext, systemContext } from './core/context.js'
 import { parseOrThrow } from './core/errors.js'
@@ -6,7 +7,6 @@ import { createPolicy, type Policy } from './core/policy.js'
 import { createQuota, type Quota, quotaMigrations } from './core/quota.js'
 import { Settings, settingsMigrations } from './core/settings.js'
 import { TaskRunner, taskMigrations } from './core/tasks/index.js'
-import { type CloudOptions, CloudOptionsSchema } from './cloud-options.js'
 import { sqliteStore } from './store/sqlite.js'
 import type { Store } from './store/types.js'
 
@@ -52,7 +52,12 @@ export async function createCloud(options: CloudOptions = {}): Promise<Cloud> {
   const policy = createPolicy({ defaults: {}, overrides: config.policy?.overrides })
   const store = config.store ?? sqliteStore({ path: ':memory:' })
   try {
-    await store.migrate([...taskMigrations, ...settingsMigrations, ...quotaMigrations, ...(config.migrations ?? [])])
+    await store.migrate([
+      ...taskMigrations,
+      ...settingsMigrations,
+      ...quotaMigrations,
+      ...(config.migrations ?? []),
+    ])
   } catch (error) {
     await store.close()
     throw error

@@ -38,7 +38,11 @@ export function newRequestId(): string {
 
 /** Builds a validated, untrusted {@link RequestContext}; a request id is generated when none is given. */
 export function createContext(input: RequestContextInput): RequestContext {
-  return parseOrThrow(RequestContextSchema, { ...input, requestId: input.requestId ?? newRequestId(), trusted: false }, 'context')
+  return parseOrThrow(
+    RequestContextSchema,
+    { ...input, requestId: input.requestId ?? newRequestId(), trusted: false },
+    'context',
+  )
 }
 
 /** The trusted context for the host application's own jobs (what `cloud.system()` returns). */

@@ -11,7 +11,7 @@ export interface DriverBase {
 }
 
 /** Runtime mark of objects made by {@link defineDriver}; a registered symbol so copies across bundles agree. */
-const DRIVER_MARK: unique symbol = Symbol.for('nubis.driver') as never
+export const DRIVER_MARK: unique symbol = Symbol.for('nubis.driver') as never
 
 /**
  * A driver made by {@link defineDriver}: the definition's own type, branded so services can insist on
@@ -20,7 +20,7 @@ const DRIVER_MARK: unique symbol = Symbol.for('nubis.driver') as never
 export type Driver<T extends DriverBase = DriverBase> = T & { readonly [DRIVER_MARK]: true }
 
 /** Any function, whatever its parameters (`never[]` accepts every parameter list). */
-type Callable = (...args: never[]) => unknown
+export type Callable = (...args: never[]) => unknown
 
 /** Names of the function members of `T`, required or optional. */
 export type DriverMethod<T> = {

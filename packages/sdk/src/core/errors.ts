@@ -95,7 +95,10 @@ export function isCloudError(error: unknown, code?: ErrorCode): error is CloudEr
 
 /** Turns a zod failure into an `INVALID` error naming the first failing field (all issues are in `details`). */
 export function fromZodError(error: z.ZodError, what = 'input'): CloudError {
-  const issues = error.issues.map((issue) => ({ path: issue.path.map(String).join('.'), message: issue.message }))
+  const issues = error.issues.map((issue) => ({
+    path: issue.path.map(String).join('.'),
+    message: issue.message,
+  }))
   const first = issues[0]
   const where = first?.path ? `${what}.${first.path}` : what
   return new CloudError('INVALID', `Invalid ${where}: ${first?.message ?? 'validation failed'}`, {
@@ -115,9 +118,13 @@ export function parseOrThrow<S extends z.ZodType>(schema: S, value: unknown, wha
 export function abortError(signal: AbortSignal, what = 'operation'): CloudError {
   const reason: unknown = signal.reason
   const timedOut = reason instanceof Error && reason.name === 'TimeoutError'
-  return new CloudError(timedOut ? 'TIMEOUT' : 'ABORTED', `The ${what} was ${timedOut ? 'timed out' : 'aborted'}`, {
-    cause: reason,
-  })
+  return new CloudError(
+    timedOut ? 'TIMEOUT' : 'ABORTED',
+    `The ${what} was ${timedOut ? 'timed out' : 'aborted'}`,
+    {
+      cause: reason,
+    },
+  )
 }
 
 /** Throws {@link abortError} when `signal` is already aborted. */

@@ -44,18 +44,18 @@ export type EventInput<N extends EventName<M>, M extends object = CloudEventMap>
   Partial<Omit<CloudEventEnvelope, 'type'>>
 
 /** A listener; a returned promise that rejects is reported like a throw. */
-export type EventListener<E> = (event: E) => void | Promise<void>
+export type CloudEventListener<E> = (event: E) => void | Promise<void>
 
 /** The typed event bus of a cloud (`cloud.events`). */
 export interface EventBus<M extends object = CloudEventMap> {
   /** Calls `listener` on every `name` event until the returned function is called. */
-  on<N extends EventName<M>>(name: N, listener: EventListener<CloudEvent<N, M>>): () => void
+  on<N extends EventName<M>>(name: N, listener: CloudEventListener<CloudEvent<N, M>>): () => void
   /** Calls `listener` on the next `name` event only; the returned function cancels. */
-  once<N extends EventName<M>>(name: N, listener: EventListener<CloudEvent<N, M>>): () => void
+  once<N extends EventName<M>>(name: N, listener: CloudEventListener<CloudEvent<N, M>>): () => void
   /** Removes every subscription of `listener` to `name`. */
-  off<N extends EventName<M>>(name: N, listener: EventListener<CloudEvent<N, M>>): void
+  off<N extends EventName<M>>(name: N, listener: CloudEventListener<CloudEvent<N, M>>): void
   /** Calls `listener` on every event (audit, dashboard). Emitting costs nothing extra while nobody listens. */
-  onAny(listener: EventListener<AnyCloudEvent<M>>): () => void
+  onAny(listener: CloudEventListener<AnyCloudEvent<M>>): () => void
   /** Emits now. Services use {@link EventBus.emitAfterCommit} instead, so that rolled-back work stays silent. */
   emit<N extends EventName<M>>(name: N, data: EventInput<N, M>): void
   /** Emits once `tx` has committed, and never if it rolls back. */
@@ -130,7 +130,10 @@ export function createEventBus<M extends object = CloudEventMap>(options: EventB
   const emit = <N extends EventName<M>>(name: N, data: EventInput<N, M>): void => {
     const any = ee.listenerCount(ANY) > 0
     if (!any && ee.listenerCount(name) === 0) return
-    const event: CloudEventEnvelope = { ...data, type: name, at: data.at ?? now() }
+    // Object.assign then set: V8 takes a slow path for `{ ...data, type }` (a property after a spread), ~30x slower.
+    const event: CloudEventEnvelope = Object.assign({ type: name, at: '' }, data)
+    event.type = name
+    event.at = data.at ?? now()
     ee.emit(name, event)
     if (any) ee.emit(ANY, event)
   }

@@ -1,6 +1,6 @@
+import type { Migration, Store } from '../store/types.js'
 import type { Clock } from './clock.js'
 import { isoTime } from './clock.js'
-import type { Migration, Store } from '../store/types.js'
 
 /** Row of the `settings` table: small, cloud-wide values such as bootstrap data or key material ids. */
 export interface SettingsTable {
@@ -41,7 +41,11 @@ export class Settings {
 
   /** The value of `key`, or undefined. */
   async get(key: string): Promise<string | undefined> {
-    const row = await this.store.db.selectFrom('settings').select('value').where('key', '=', key).executeTakeFirst()
+    const row = await this.store.db
+      .selectFrom('settings')
+      .select('value')
+      .where('key', '=', key)
+      .executeTakeFirst()
     return row?.value
   }
 
@@ -53,7 +57,9 @@ export class Settings {
         .insertInto('settings')
         .values({ key, value, revision: 1, updated_at: now })
         .onConflict((oc) =>
-          oc.column('key').doUpdateSet((eb) => ({ value, revision: eb('settings.revision', '+', 1), updated_at: now })),
+          oc
+            .column('key')
+            .doUpdateSet((eb) => ({ value, revision: eb('settings.revision', '+', 1), updated_at: now })),
         )
         .execute()
     })

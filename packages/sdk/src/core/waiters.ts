@@ -90,13 +90,13 @@ export async function waitFor<T>(
   const interval = options.interval ?? 1000
   try {
     for (;;) {
+      if (wait.signal.aborted) throw wait.reason()
       const value = await untilAborted(
         Promise.resolve().then(() => predicate(wait.signal)),
         wait.signal,
         wait.reason,
       )
       if (value) return value as Exclude<T, Falsy>
-      if (wait.signal.aborted) throw wait.reason()
       await wait.clock.sleep(interval, wait.signal).catch((error: unknown) => {
         throw wait.signal.aborted ? wait.reason() : error
       })

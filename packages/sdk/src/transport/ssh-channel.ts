@@ -68,16 +68,15 @@ export function runOnChannel(
   run: ChannelRun,
 ): Promise<Omit<RunResult, 'durationMs'>> {
   const output = new OutputBuffer(run.maxOutputBytes)
+  // The channel never opened, so the command never ran: safe to retry (`started: false` says so).
+  const notStarted = (error: Error) =>
+    new CloudError('UNAVAILABLE', `Cannot open an SSH channel on ${run.host}: ${error.message}`, {
+      cause: error,
+      details: { started: false },
+    })
   return new Promise((resolve, reject) => {
-    client.exec(command, (error, channel) => {
-      if (error) {
-        // The channel never opened, so the command never ran: safe to retry.
-        return reject(
-          new CloudError('UNAVAILABLE', `Cannot open an SSH channel on ${run.host}: ${error.message}`, {
-            cause: error,
-          }),
-        )
-      }
+    const opened = (error: Error | undefined, channel: ssh2.ClientChannel) => {
+      if (error) return reject(notStarted(error))
       let failure: CloudError | undefined
       let exit: { code: number | null; signal: string | null } | undefined
       let graceTimer: NodeJS.Timeout | undefined
@@ -129,6 +128,12 @@ export function runOnChannel(
       channel.once('close', finish)
       channel.on('error', () => {})
       channel.end(run.stdin)
-    })
+    }
+    try {
+      client.exec(command, opened)
+    } catch (error) {
+      // ssh2 throws "Not connected" synchronously on a connection that has just dropped.
+      reject(notStarted(error as Error))
+    }
   })
 }

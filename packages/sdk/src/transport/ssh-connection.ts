@@ -1,6 +1,9 @@
-import { createHash } from 'node:crypto'
 import ssh2 from 'ssh2'
 import { CloudError } from '../core/errors.js'
+import { sshFingerprint } from './ssh-host-key.js'
+
+/** How long {@link SshConnection.close} waits for a clean disconnect before dropping the socket. */
+const CLOSE_TIMEOUT_MS = 2000
 
 /** Everything needed to open one SSH connection, with defaults resolved. */
 export interface SshConnectConfig {
@@ -20,20 +23,12 @@ export interface SshConnectConfig {
 }
 
 /**
- * The SHA-256 fingerprint of an SSH public key as `ssh-keygen -l` prints it (`SHA256:` + unpadded base64),
- * from the raw key blob or an OpenSSH public key line (`ssh-ed25519 AAAA… comment`).
- */
-export function sshFingerprint(key: Buffer | string): string {
-  const blob = typeof key === 'string' ? Buffer.from(key.trim().split(/\s+/)[1] ?? '', 'base64') : key
-  return `SHA256:${createHash('sha256').update(blob).digest('base64').replace(/=+$/, '')}`
-}
-
-/**
  * One SSH connection shared by all commands of a transport: opened on first use, reopened on the next
  * command after it drops, and closed when idle so a forgotten transport does not keep the process alive.
  */
 export class SshConnection {
   private current: Promise<ssh2.Client> | undefined
+  private ready: ssh2.Client | undefined
   private active = 0
   private idleTimer: NodeJS.Timeout | undefined
   private closed = false
@@ -45,24 +40,38 @@ export class SshConnection {
     return `${this.config.username}@${this.config.host}:${this.config.port}`
   }
 
-  /** The connected client, connecting first if needed. Pair with {@link SshConnection.release}. */
-  async acquire(): Promise<ssh2.Client> {
+  /**
+   * The connected client, connecting first if needed; rejects with the signal's reason if it fires first.
+   * Pair every successful call with {@link SshConnection.release}.
+   */
+  async acquire(signal: AbortSignal): Promise<ssh2.Client> {
     if (this.closed) {
       throw new CloudError('DRIVER_FAILED', `The SSH transport to ${this.target} is closed`, {
         retryable: false,
       })
     }
+    if (signal.aborted) throw signal.reason
     this.active++
     clearTimeout(this.idleTimer)
     this.current ??= this.connect()
     const attempt = this.current
     try {
-      return await attempt
+      return await raceAbort(attempt, signal)
     } catch (error) {
-      if (this.current === attempt) this.current = undefined
+      // A failed attempt is forgotten so the next command tries again; an abandoned one may still succeed.
+      if (this.current === attempt && !signal.aborted) this.current = undefined
       this.release()
       throw error
     }
+  }
+
+  /** Drops `client` after a failure that shows it is dead, so the next {@link acquire} reconnects. */
+  discard(client: ssh2.Client): void {
+    if (this.ready === client) {
+      this.current = undefined
+      this.ready = undefined
+    }
+    client.end()
   }
 
   /** Marks one command done; the last one out starts the idle timer. */
@@ -88,10 +97,13 @@ export class SshConnection {
     const current = this.current
     this.current = undefined
     const client = await current?.catch(() => undefined)
-    if (!client) return
+    // A client that already closed would never emit 'close' again.
+    if (!client || this.ready !== client) return
     await new Promise<void>((resolve) => {
       client.once('close', () => resolve())
       client.end()
+      // A peer that never answers the disconnect must not hold close() forever.
+      setTimeout(() => client.destroy(), CLOSE_TIMEOUT_MS).unref()
     })
   }
 
@@ -106,11 +118,13 @@ export class SshConnection {
       })
       client.once('ready', () => {
         ready = true
+        this.ready = client
         resolve(client)
       })
       client.on('close', () => {
         // Forget a dropped connection so the next command reconnects.
         if (this.current === attempt) this.current = undefined
+        if (this.ready === client) this.ready = undefined
         if (!ready)
           reject(new CloudError('UNAVAILABLE', `SSH connection to ${this.target} closed during setup`))
       })
@@ -170,4 +184,13 @@ export class SshConnection {
       retryable: false,
     })
   }
+}
+
+/** Resolves like `promise`, or rejects with the signal's reason once it fires. */
+function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const onAbort = () => reject(signal.reason)
+    signal.addEventListener('abort', onAbort, { once: true })
+    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort))
+  })
 }

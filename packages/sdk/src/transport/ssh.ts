@@ -1,10 +1,11 @@
 import { performance } from 'node:perf_hooks'
 import ssh2 from 'ssh2'
-import { CloudError, throwIfAborted } from '../core/errors.js'
+import { CloudError, isCloudError, throwIfAborted } from '../core/errors.js'
 import { defineTransport } from './exec.js'
 import { assertArgv, quoteWord, shellQuote } from './quote.js'
 import { ChannelLimiter, runOnChannel } from './ssh-channel.js'
-import { SshConnection, sshFingerprint } from './ssh-connection.js'
+import { SshConnection } from './ssh-connection.js'
+import { hostKeyVerifier, sshFingerprint } from './ssh-host-key.js'
 import { assertEnv, watchCommand } from './supervise.js'
 import type { RunOptions, RunResult, Transport } from './types.js'
 
@@ -51,7 +52,7 @@ export interface SshTransportOptions {
  * The host key must be pinned (`hostKey`, `hostVerifier`) or the check explicitly skipped — never silently.
  * Errors: unreachable host → `UNAVAILABLE` (retryable); bad host key or credentials → `DRIVER_FAILED`.
  * On timeout or abort the remote command gets SIGKILL (if the server honours signal requests) and its channel
- * is closed.
+ * is closed. The remote login shell must be POSIX (sh, bash, dash…): the quoting is POSIX quoting.
  */
 export function sshTransport(options: SshTransportOptions): Transport {
   const connection = new SshConnection({
@@ -98,27 +99,27 @@ async function runRemote(
   // The timeout and the signal cover the whole call: waiting for a channel, connecting and running.
   const stop = new AbortController()
   const watch = watchCommand(options, what, (error) => stop.abort(error))
-  const started = performance.now()
   let release: (() => void) | undefined
-  let connected = false
   try {
     release = await limiter.acquire(stop.signal)
-    const acquiring = connection.acquire()
-    const client = await raceAbort(acquiring, stop.signal).catch((error: unknown) => {
-      // Given up while connecting: hand the connection back once it is up, so it can go idle.
-      acquiring.then(
-        () => connection.release(),
-        () => {},
-      )
-      throw error
-    })
-    connected = true
-    const result = await runOnChannel(client, command, { ...options, program, host, stop: stop.signal })
-    return { ...result, durationMs: Math.round(performance.now() - started) }
+    const started = performance.now()
+    for (let attempt = 1; ; attempt++) {
+      const client = await connection.acquire(stop.signal)
+      try {
+        const result = await runOnChannel(client, command, { ...options, program, host, stop: stop.signal })
+        return { ...result, durationMs: Math.round(performance.now() - started) }
+      } catch (error) {
+        // A reused connection may have died unnoticed; the command never started, so one retry on a fresh
+        // connection is safe and turns "not connected" into the real reason (refused, timed out…).
+        if (attempt > 1 || !isCloudError(error) || error.details?.started !== false) throw error
+        connection.discard(client)
+      } finally {
+        connection.release()
+      }
+    }
   } finally {
     watch.disarm()
     release?.()
-    if (connected) connection.release()
   }
 }
 
@@ -130,28 +131,4 @@ function remoteCommand(argv: readonly string[], options: RunOptions): string {
   // A leading dash would be read as an option of `cd`.
   const dir = options.cwd.startsWith('-') ? `./${options.cwd}` : options.cwd
   return `cd ${quoteWord(dir)} && ${line}`
-}
-
-/** Builds the host key check, refusing a configuration that would trust any key without saying so. */
-function hostKeyVerifier(options: SshTransportOptions): ((key: Buffer) => boolean) | undefined {
-  const pinned = options.hostKey === undefined ? [] : [options.hostKey].flat()
-  if (pinned.length === 0 && !options.hostVerifier) {
-    if (options.insecureSkipHostKeyCheck === true) return undefined
-    throw new CloudError(
-      'INVALID',
-      `SSH to ${options.host}: pass hostKey (fingerprint or public key) or hostVerifier, or insecureSkipHostKeyCheck: true`,
-    )
-  }
-  const fingerprints = new Set(pinned.map((key) => (key.startsWith('SHA256:') ? key : sshFingerprint(key))))
-  return (key) => fingerprints.has(sshFingerprint(key)) || options.hostVerifier?.(key) === true
-}
-
-/** Resolves like `promise`, or rejects with the signal's reason once it fires. */
-function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason)
-  return new Promise((resolve, reject) => {
-    const onAbort = () => reject(signal.reason)
-    signal.addEventListener('abort', onAbort, { once: true })
-    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort))
-  })
 }

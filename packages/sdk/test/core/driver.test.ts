@@ -1,5 +1,12 @@
-import { CloudError, callOptional, defineDriver, hasCapability, isDriver, requireCapability } from '@nubis/sdk'
 import { describe, expect, expectTypeOf, it } from 'vitest'
+import {
+  callOptional,
+  defineDriver,
+  hasCapability,
+  isDriver,
+  requireCapability,
+} from '../../src/core/driver.js'
+import { CloudError } from '../../src/core/errors.js'
 
 interface CallOptions {
   signal?: AbortSignal
@@ -71,7 +78,9 @@ describe('defineDriver', () => {
   })
 
   it('rejects with TIMEOUT for a timeout signal, and does not call the method when already aborted', async () => {
-    await expect(makeDriver().slow({ signal: AbortSignal.timeout(5) })).rejects.toMatchObject({ code: 'TIMEOUT' })
+    await expect(makeDriver().slow({ signal: AbortSignal.timeout(5) })).rejects.toMatchObject({
+      code: 'TIMEOUT',
+    })
     await expect(makeDriver().create('boom', { signal: AbortSignal.abort() })).rejects.toMatchObject({
       code: 'ABORTED',
     })
@@ -108,7 +117,10 @@ describe('capabilities', () => {
   it('callOptional refuses a missing method or a capability that is off — never a silent no-op', () => {
     const driver = makeDriver()
     expect(() => callOptional(driver, 'resizeTo')).toThrowError(
-      expect.objectContaining({ code: 'NOT_SUPPORTED', message: expect.stringContaining("capability 'resizeTo'") }),
+      expect.objectContaining({
+        code: 'NOT_SUPPORTED',
+        message: expect.stringContaining("capability 'resizeTo'"),
+      }),
     )
     expect(() => callOptional(driver, 'resizeTo', 'resize')).toThrowError(/capability 'resize'/)
     expect(() => callOptional(driver, 'snapshot', 'resize')).toThrowError(

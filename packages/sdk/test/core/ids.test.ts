@@ -17,7 +17,8 @@ describe('ids', () => {
   it('newId makes distinct dashed lower-case UUID v4s', () => {
     const ids = new Set(Array.from({ length: 100 }, () => newId<'server'>()))
     expect(ids.size).toBe(100)
-    for (const id of ids) expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/)
+    for (const id of ids)
+      expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/)
   })
 
   it('idSchema accepts dashed UUIDs and Keystone 32-hex ids, lower-casing but never re-dashing', () => {

@@ -50,7 +50,10 @@ describe('a durable task whose process is killed (SIGKILL) half-way', () => {
 
     const second = startWorker(['recover', db, recovery])
     expect(await second.exited, second.errors()).toBe(0)
-    const result = JSON.parse(second.output()) as { tasks: { state: string; step: number }[]; effects: string[] }
+    const result = JSON.parse(second.output()) as {
+      tasks: { state: string; step: number }[]
+      effects: string[]
+    }
     expect(result.tasks).toHaveLength(1)
     expect(result.tasks[0]?.state).toBe(state)
     // Never half-way: either every step's effect exists or none does.

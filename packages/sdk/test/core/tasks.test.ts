@@ -75,7 +75,11 @@ describe('TaskRunner', () => {
       defineTask({
         kind: 'stuck',
         steps: [
-          { name: 'a', run: async () => ({}), compensate: async () => Promise.reject(new Error('disk gone')) },
+          {
+            name: 'a',
+            run: async () => ({}),
+            compensate: async () => Promise.reject(new Error('disk gone')),
+          },
           step('b', () => new CloudError('INVALID', 'bad flavor')),
         ],
       }),

@@ -13,6 +13,7 @@ export const HOSTILE_ARGS: readonly string[] = [
   '\ttab and trailing space ',
   '',
   'ünïcödé 🚀 中文',
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: a literal shell expansion is the point
   '$HOME ${PATH}',
   '*',
   '\\back\\slash\\',

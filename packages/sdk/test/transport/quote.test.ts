@@ -1,6 +1,6 @@
-import { localTransport, quoteWord, shellQuote } from '@nubis/sdk'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
+import { localTransport, quoteWord, shellQuote } from '../../src/transport/index.js'
 import { HOSTILE_ARGS, splitNul } from './helpers.js'
 
 const local = localTransport()

@@ -22,6 +22,7 @@ export interface TaskStep<D extends TaskData> {
   /** Shown in errors and events. */
   name: string
   /** Performs the step; what it returns is merged into the task's data. */
+  // biome-ignore lint/suspicious/noConfusingVoidType: `void` lets a step be an async function that returns nothing.
   run(ctx: StepContext<D>): Promise<Partial<D> | undefined | void>
   /** Undoes the step. Steps without effects to undo leave it out. */
   compensate?(ctx: StepContext<D>): Promise<void>

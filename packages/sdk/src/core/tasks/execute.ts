@@ -51,7 +51,10 @@ export async function executeTask(input: ExecuteTaskInput): Promise<TaskRecord> 
 
   if (input.recovering && progress.state === 'running' && definition.recovery === 'rollback') {
     progress.state = 'compensating'
-    progress.error = { code: 'ABORTED', message: 'The control plane stopped during this task; it was rolled back' }
+    progress.error = {
+      code: 'ABORTED',
+      message: 'The control plane stopped during this task; it was rolled back',
+    }
     await save()
   }
 
@@ -91,12 +94,20 @@ export async function executeTask(input: ExecuteTaskInput): Promise<TaskRecord> 
       // An undo that keeps failing needs an operator: say so rather than loop forever or pretend.
       progress.state = 'failed'
       const undo = describe(error, `undo of ${step.name}`)
-      progress.error = { code: undo.code, message: `${progress.error?.message ?? ''} Then: ${undo.message}`.trim() }
+      progress.error = {
+        code: undo.code,
+        message: `${progress.error?.message ?? ''} Then: ${undo.message}`.trim(),
+      }
     }
     await save()
   }
 
-  return toTaskRecord({ ...row, ...progress, data: JSON.stringify(progress.data), error: JSON.stringify(progress.error) })
+  return toTaskRecord({
+    ...row,
+    ...progress,
+    data: JSON.stringify(progress.data),
+    error: JSON.stringify(progress.error),
+  })
 }
 
 /** Runs a step's `run` or `compensate`, retrying retryable errors with exponential backoff. */
@@ -106,6 +117,7 @@ async function attempt(
   data: TaskData,
   input: ExecuteTaskInput,
   maxAttempts: number,
+  // biome-ignore lint/suspicious/noConfusingVoidType: it returns what the step returns, which may be `void`.
 ): Promise<Partial<TaskData> | undefined | void> {
   const fn = phase === 'run' ? step.run : step.compensate
   if (!fn) return undefined

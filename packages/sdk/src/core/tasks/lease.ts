@@ -1,6 +1,6 @@
+import type { Store } from '../../store/types.js'
 import type { Clock } from '../clock.js'
 import { isoTime } from '../clock.js'
-import type { Store } from '../../store/types.js'
 import { type TaskState, type TasksTable, UNFINISHED_STATES } from './schema.js'
 
 /**
@@ -33,7 +33,11 @@ export class TaskLease {
         .where('id', '=', taskId)
         .where('state', 'in', UNFINISHED_STATES)
         .where((eb) =>
-          eb.or([eb('lease_owner', 'is', null), eb('lease_owner', '=', this.owner), eb('lease_expires_at', '<', now)]),
+          eb.or([
+            eb('lease_owner', 'is', null),
+            eb('lease_owner', '=', this.owner),
+            eb('lease_expires_at', '<', now),
+          ]),
         )
         .returningAll()
         .executeTakeFirst(),

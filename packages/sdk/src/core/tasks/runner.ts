@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto'
+import type { Store, Transaction } from '../../store/types.js'
 import { type Clock, isoTime, systemClock } from '../clock.js'
 import { CloudError, isCloudError } from '../errors.js'
-import type { Store, Transaction } from '../../store/types.js'
 import type { TaskData, TaskDefinition } from './define.js'
+import { executeTask } from './execute.js'
 import { TaskLease } from './lease.js'
 import { type TaskRecord, type TasksTable, toTaskRecord } from './schema.js'
-import { executeTask } from './execute.js'
 
 /** Options of {@link TaskRunner}. */
 export interface TaskRunnerOptions {
@@ -64,7 +64,8 @@ export class TaskRunner {
 
   /** Makes a task kind known to this runner. Every process that may recover a task must register its kind. */
   register<D extends TaskData>(definition: TaskDefinition<D>): void {
-    if (this.definitions.has(definition.kind)) throw new TypeError(`Task kind ${definition.kind} is already registered`)
+    if (this.definitions.has(definition.kind))
+      throw new TypeError(`Task kind ${definition.kind} is already registered`)
     this.definitions.set(definition.kind, definition as unknown as TaskDefinition<TaskData>)
   }
 
@@ -105,8 +106,13 @@ export class TaskRunner {
 
   /** The task's current record. */
   async get(id: string): Promise<TaskRecord> {
-    const row = await this.options.store.db.selectFrom('tasks').selectAll().where('id', '=', id).executeTakeFirst()
-    if (!row) throw new CloudError('NOT_FOUND', `Task ${id} could not be found`, { resource: { type: 'task', id } })
+    const row = await this.options.store.db
+      .selectFrom('tasks')
+      .selectAll()
+      .where('id', '=', id)
+      .executeTakeFirst()
+    if (!row)
+      throw new CloudError('NOT_FOUND', `Task ${id} could not be found`, { resource: { type: 'task', id } })
     return toTaskRecord(row)
   }
 
@@ -127,7 +133,8 @@ export class TaskRunner {
     this.closed = true
     clearInterval(this.heartbeat)
     const pending = [...this.inflight.values()]
-    for (const { controller } of pending) controller.abort(new CloudError('ABORTED', 'The task runner was closed'))
+    for (const { controller } of pending)
+      controller.abort(new CloudError('ABORTED', 'The task runner was closed'))
     await Promise.allSettled(pending.map((p) => p.done))
   }
 
@@ -149,7 +156,14 @@ export class TaskRunner {
   private async execute(row: TasksTable, recovering: boolean, signal: AbortSignal): Promise<TaskRecord> {
     if (this.closed) throw new CloudError('ABORTED', 'The task runner was closed')
     const definition = this.definition(row.kind)
-    const record = await executeTask({ row, definition, recovering, signal, lease: this.lease, clock: this.clock })
+    const record = await executeTask({
+      row,
+      definition,
+      recovering,
+      signal,
+      lease: this.lease,
+      clock: this.clock,
+    })
     this.options.onSettled?.(record)
     return record
   }

@@ -85,7 +85,11 @@ export const taskMigrations: readonly Migration[] = [
         .addColumn('created_at', 'text', (c) => c.notNull())
         .addColumn('updated_at', 'text', (c) => c.notNull())
         .execute()
-      await db.schema.createIndex('tasks_unfinished').on('tasks').columns(['state', 'lease_expires_at']).execute()
+      await db.schema
+        .createIndex('tasks_unfinished')
+        .on('tasks')
+        .columns(['state', 'lease_expires_at'])
+        .execute()
       await db.schema.createIndex('tasks_resource').on('tasks').column('resource_id').execute()
     },
   },

@@ -1,22 +1,4 @@
-import Database from 'better-sqlite3'
-import { Kysely, SqliteDialect } from 'kysely'
 import type { Clock } from '../../src/core/clock.js'
-import type { Db, Transaction } from '../../src/store/types.js'
-
-/** A Kysely over a fresh `:memory:` better-sqlite3 database, standing in for the store in core tests. */
-export function memoryDb(): Db {
-  return new Kysely({ dialect: new SqliteDialect({ database: new Database(':memory:') }) })
-}
-
-/** Runs `fn` in a transaction shaped like the store's, running `afterCommit` hooks only after a commit. */
-export async function inTransaction<T>(db: Db, fn: (tx: Transaction) => Promise<T>): Promise<T> {
-  const hooks: (() => void)[] = []
-  const result = await db.transaction().execute((trx) =>
-    fn({ db: trx, dialect: 'sqlite', afterCommit: (hook) => void hooks.push(hook) }),
-  )
-  for (const hook of hooks) hook()
-  return result
-}
 
 type Timer = { at: number; resolve: () => void }
 

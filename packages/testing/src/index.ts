@@ -1,0 +1,7 @@
+export * from './clock.js'
+export * from './conformance.js'
+export * from './faults.js'
+export * from './postgres.js'
+export * from './recorder.js'
+export * from './scripted-transport.js'
+export * from './stores.js'
