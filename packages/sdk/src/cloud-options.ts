@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import type { Clock } from './core/clock.js'
+import { IdentityOptionsSchema } from './identity/options.js'
 import type { Migration, Store } from './store/types.js'
 
 const isStore = (value: unknown): value is Store =>
@@ -45,6 +46,8 @@ export const CloudOptionsSchema = z.object({
     })
     .strict()
     .optional(),
+  /** Identity: token lifetime and caching, password hashing cost, Keystone's security-compliance rules. */
+  identity: IdentityOptionsSchema.default(IdentityOptionsSchema.parse({})),
   /** Extra migrations of the host application's own tables, run after the cloud's own. */
   migrations: z.array(z.custom<Migration>((m) => typeof (m as Migration)?.up === 'function')).optional(),
 })

@@ -7,6 +7,11 @@ import { createPolicy, type Policy } from './core/policy.js'
 import { createQuota, type Quota, quotaMigrations } from './core/quota.js'
 import { Settings, settingsMigrations } from './core/settings.js'
 import { TaskRunner, taskMigrations } from './core/tasks/index.js'
+import { AUTH_POLICY } from './identity/auth-policy.js'
+import { authMigrations } from './identity/auth-tables.js'
+import { IDENTITY_POLICY } from './identity/policy-rules.js'
+import { createIdentity, type Identity } from './identity/service.js'
+import { identityMigrations } from './identity/tables.js'
 import { sqliteStore } from './store/sqlite.js'
 import type { Store } from './store/types.js'
 
@@ -29,6 +34,8 @@ export interface Cloud {
   readonly settings: Settings
   /** The time source. */
   readonly clock: Clock
+  /** Users, projects, roles, the catalog and tokens: Keystone's part of the cloud. */
+  readonly identity: Identity
   /** A trusted context for the host application's own jobs: every policy check passes. */
   system(signal?: AbortSignal): RequestContext
   /** Stops background work and closes the store. Idempotent. */
@@ -49,13 +56,18 @@ export async function createCloud(options: CloudOptions = {}): Promise<Cloud> {
   const config = parseOrThrow(CloudOptionsSchema, options, 'cloud options')
   const clock = config.clock ?? systemClock
   // Built before the store is opened so that bad rules fail without leaving a database handle behind.
-  const policy = createPolicy({ defaults: {}, overrides: config.policy?.overrides })
+  const policy = createPolicy({
+    defaults: { ...IDENTITY_POLICY, ...AUTH_POLICY },
+    overrides: config.policy?.overrides,
+  })
   const store = config.store ?? sqliteStore({ path: ':memory:' })
   try {
     await store.migrate([
       ...taskMigrations,
       ...settingsMigrations,
       ...quotaMigrations,
+      ...identityMigrations,
+      ...authMigrations,
       ...(config.migrations ?? []),
     ])
   } catch (error) {
@@ -63,6 +75,14 @@ export async function createCloud(options: CloudOptions = {}): Promise<Cloud> {
     throw error
   }
   const events = createEventBus({ clock })
+  const settings = new Settings(store, clock)
+  let identity: Identity
+  try {
+    identity = await createIdentity({ store, events, policy, clock, settings, config: config.identity })
+  } catch (error) {
+    await store.close()
+    throw error
+  }
   const leaseMs = config.tasks?.leaseMs ?? 30_000
   const tasks = new TaskRunner({
     store,
@@ -87,8 +107,9 @@ export async function createCloud(options: CloudOptions = {}): Promise<Cloud> {
     policy,
     quotas: createQuota({ defaults: config.quotas?.defaults }),
     tasks,
-    settings: new Settings(store, clock),
+    settings,
     clock,
+    identity,
     system: (signal) => systemContext(signal),
     close() {
       closed ??= (async () => {

@@ -18,6 +18,11 @@ export const RequestContextSchema = z.object({
   system: z.boolean().default(false),
   /** Role names effective in this scope (implied roles already expanded). */
   roles: z.array(z.string()).default([]),
+  /**
+   * Set when the token came from an application credential; a restricted one may not create other application
+   * credentials.
+   */
+  applicationCredential: z.object({ id: z.string(), restricted: z.boolean() }).optional(),
   /** The host application's own trusted jobs: every policy check passes. Only `cloud.system()` sets it. */
   trusted: z.boolean().default(false),
   /** Cancels the request's work. */

@@ -1,0 +1,184 @@
+import { randomBytes } from 'node:crypto'
+import type { Clock } from '../core/clock.js'
+import { CloudError } from '../core/errors.js'
+import type { Store } from '../store/types.js'
+import type { RoleRef, TokenInfo } from './auth-schemas.js'
+import { authFailed, findUser, type UserFacts } from './principals.js'
+import type { RevocationList } from './revocation.js'
+import { type ResolvedScope, type RoleResolver, scopeByIds } from './scope.js'
+import type { TokenPayload } from './tokens.js'
+
+/** Turns payloads into token strings and back; `decode` returns undefined for anything not a valid token. */
+export interface TokenCodec {
+  encode(payload: TokenPayload): string
+  decode(token: string): TokenPayload | undefined
+}
+
+/** An application credential as token validation needs it. */
+export interface AppCredentialFacts {
+  id: string
+  name: string
+  userId: string
+  projectId: string
+  roleIds: string[]
+  expiresAt: string | null
+  unrestricted: boolean
+}
+
+/** What {@link TokenService} needs. */
+export interface TokenServiceDeps {
+  store: Store
+  clock: Clock
+  codec: TokenCodec
+  revocations: RevocationList
+  roles: RoleResolver
+  findAppCredential(id: string): Promise<AppCredentialFacts | undefined>
+  /** Grows with every identity change, so cached validations are redone after one. */
+  generation(): number
+  /** Token lifetime in ms. */
+  ttlMs: number
+  /** How long a validation result is reused, in ms; 0 disables the cache. */
+  cacheTtlMs: number
+  /** Most cached validations kept. */
+  cacheSize: number
+}
+
+/** How a token being issued came about. */
+export interface IssueOptions {
+  methods: string[]
+  /** Rescoped tokens keep the expiry of the token they came from. */
+  expiresAt?: number
+  /** The audit id of the token this one was rescoped from. */
+  parentAuditId?: string
+  appCredential?: AppCredentialFacts
+}
+
+interface Cached {
+  info: TokenInfo
+  generation: number
+  until: number
+}
+
+/** Issues tokens and validates them statelessly: nothing is stored per token, only revocation events. */
+export class TokenService {
+  private readonly cache = new Map<string, Cached>()
+
+  constructor(private readonly deps: TokenServiceDeps) {}
+
+  /** Issues a token for a user whose proof was checked, in a resolved scope. */
+  issue(user: UserFacts, scope: ResolvedScope, options: IssueOptions): TokenInfo {
+    const now = this.deps.clock.now()
+    const payload: TokenPayload = {
+      u: user.id,
+      m: options.methods,
+      a: randomBytes(16).toString('base64url'),
+      iat: now,
+      exp: options.expiresAt ?? now + this.deps.ttlMs,
+    }
+    if (scope.project) payload.p = scope.project.id
+    if (scope.domain) payload.d = scope.domain.id
+    if (scope.system) payload.s = 1
+    if (options.parentAuditId) payload.pa = options.parentAuditId
+    if (options.appCredential) payload.ac = options.appCredential.id
+    return toInfo(this.deps.codec.encode(payload), payload, user, scope, options.appCredential)
+  }
+
+  /** Validates a token; anything but a valid, unexpired, unrevoked token is NOT_FOUND. */
+  async validate(token: string): Promise<TokenInfo> {
+    const now = this.deps.clock.now()
+    await this.deps.revocations.ensureFresh()
+    const generation = this.generation()
+    const hit = this.cache.get(token)
+    if (hit && hit.generation === generation && hit.until > now) return hit.info
+    const info = await this.check(token, now).catch((cause: unknown) => {
+      throw invalidToken(cause)
+    })
+    if (this.deps.cacheTtlMs > 0) {
+      if (this.cache.size >= this.deps.cacheSize) this.cache.delete(this.cache.keys().next().value!)
+      this.cache.set(token, { info, generation, until: Math.min(info.expiresAt, now + this.deps.cacheTtlMs) })
+    }
+    return info
+  }
+
+  /** Decodes a token without checking that its user, scope and roles are still valid. */
+  decode(token: string): TokenPayload | undefined {
+    return this.deps.codec.decode(token)
+  }
+
+  private generation(): number {
+    return this.deps.generation() + this.deps.revocations.generation
+  }
+
+  private async check(token: string, now: number): Promise<TokenInfo> {
+    const payload = this.deps.codec.decode(token)
+    if (!payload) throw new Error('not a token')
+    if (payload.exp <= now) throw new Error('expired')
+    const db = this.deps.store.db
+    const user = await findUser(db, { id: payload.u })
+    if (!user?.enabled || !user.domain.enabled) throw new Error('user missing or disabled')
+    const appCredential = payload.ac ? await this.appCredential(payload.ac, user.id, now) : undefined
+    const ids = { projectId: payload.p, domainId: payload.d, system: payload.s === 1 }
+    const scope = await scopeByIds(db, user.id, ids, this.deps.roles)
+    if (appCredential) scope.roles = restrictRoles(scope.roles, appCredential)
+    const info = toInfo(token, payload, user, scope, appCredential)
+    const domainIds = [user.domain.id, info.project?.domain.id, info.domain?.id].filter((id) => id !== undefined)
+    const revoked = this.deps.revocations.isRevoked({
+      userId: user.id,
+      projectId: payload.p,
+      domainIds,
+      auditIds: info.auditIds,
+      issuedAt: payload.iat,
+    })
+    if (revoked) throw new Error('revoked')
+    return info
+  }
+
+  private async appCredential(id: string, userId: string, now: number): Promise<AppCredentialFacts> {
+    const found = await this.deps.findAppCredential(id)
+    if (!found || found.userId !== userId) throw new Error('application credential gone')
+    if (found.expiresAt !== null && Date.parse(found.expiresAt) <= now) throw new Error('application credential expired')
+    return found
+  }
+}
+
+/** The roles of an application-credential token: those it was given that the user still has. */
+export function restrictRoles(roles: RoleRef[], appCredential: AppCredentialFacts): RoleRef[] {
+  const allowed = roles.filter((role) => appCredential.roleIds.includes(role.id))
+  if (allowed.length === 0) throw authFailed(`application credential ${appCredential.id} has no role left`)
+  return allowed
+}
+
+function invalidToken(cause: unknown): CloudError {
+  return new CloudError('NOT_FOUND', 'Could not find token.', { resource: { type: 'token' }, cause })
+}
+
+function toInfo(
+  token: string,
+  payload: TokenPayload,
+  user: UserFacts,
+  scope: ResolvedScope,
+  appCredential: AppCredentialFacts | undefined,
+): TokenInfo {
+  const info: TokenInfo = {
+    token,
+    methods: payload.m,
+    user: {
+      id: user.id,
+      name: user.name,
+      domain: { id: user.domain.id, name: user.domain.name },
+      passwordExpiresAt: user.passwordExpiresAt,
+    },
+    issuedAt: payload.iat,
+    expiresAt: payload.exp,
+    auditIds: payload.pa ? [payload.a, payload.pa] : [payload.a],
+    roles: scope.roles,
+  }
+  if (scope.project) info.project = scope.project
+  if (scope.domain) info.domain = scope.domain
+  if (scope.system) info.system = true
+  if (appCredential) {
+    const { id, name, unrestricted } = appCredential
+    info.applicationCredential = { id, name, restricted: !unrestricted }
+  }
+  return info
+}
