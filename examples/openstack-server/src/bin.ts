@@ -2,7 +2,6 @@
 import { createRequire } from 'node:module'
 import { Command, InvalidArgumentError, Option } from 'commander'
 import { formatDoctor, runDoctor } from './doctor.js'
-import { createLogger } from './logger.js'
 
 // src/ and dist/ are both one level below the package, so this works from the sources and from the build.
 const { version } = createRequire(import.meta.url)('../package.json') as { version: string }
@@ -49,7 +48,10 @@ program
   )
   .action(async (options: { port: number; host: string; dataDir: string }, command: Command) => {
     // Loaded here so that `nubis doctor` and `--help` start without the store, fastify and argon2.
-    const { runServe } = await import('./serve.js')
+    const [{ runServe }, { createLogger }] = await Promise.all([
+      import('./serve.js'),
+      import('@nubis/openstack-api'),
+    ])
     const logger = createLogger({ level: process.env.NUBIS_LOG_LEVEL || 'info' })
     const code = await runServe({
       ...options,

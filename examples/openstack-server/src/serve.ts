@@ -1,14 +1,15 @@
 import { chmod, mkdir, stat } from 'node:fs/promises'
 import type { AddressInfo } from 'node:net'
 import { join, resolve } from 'node:path'
+import { createApiServer, keystoneApi } from '@nubis/openstack-api'
 import { type Cloud, createCloud, sqliteStore } from '@nubis/sdk'
 import type { FastifyInstance } from 'fastify'
 import type { Logger } from 'pino'
 import { type BannerInput, formatBanner } from './banner.js'
 import { bootstrapAdmin } from './bootstrap.js'
+import { syncCatalog } from './catalog.js'
 import { baseUrlFor } from './credentials.js'
 import { runDoctor } from './doctor.js'
-import { createServer } from './server.js'
 
 /** The state store's file name inside the data dir. */
 export const DB_FILE = 'nubis.db'
@@ -80,8 +81,9 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
   const probes = runDoctor()
   await prepareDataDir(dataDir, logger)
   const cloud = await createCloud({ store: sqliteStore({ path: dbPath }) })
-  const app = createServer({ cloud, logger })
+  const app = createApiServer({ cloud, logger })
   try {
+    await app.register(keystoneApi, { prefix: '/identity', cloud })
     await app.listen({ port: options.port, host: options.host })
   } catch (error) {
     await app.close().catch(() => {})
@@ -101,6 +103,7 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
       port,
       password: options.adminPassword,
     })
+    await syncCatalog(cloud, url)
     const { version, host, sources } = options
     const banner: BannerInput = {
       version,

@@ -1,0 +1,109 @@
+import type { ErrorCode } from '@nubis/sdk'
+import type { ApiError } from './api-error.js'
+
+/** An error response body: a JSON object, or text sent with its `contentType` (Swift, some Glance answers). */
+export interface FormattedError {
+  /** A JSON-serialisable object, or the text of the body. */
+  body: string | Readonly<Record<string, unknown>>
+  /** Content type of a text body; default `text/plain; charset=utf-8`. JSON bodies are always JSON. */
+  contentType?: string
+}
+
+/**
+ * How one OpenStack API writes its errors. Every API plugin picks one (see `useErrorFormat` and `defineApi`);
+ * a later API adds its own by implementing this interface.
+ */
+export interface ErrorFormatter {
+  /** Short name for logs, e.g. `keystone`. */
+  readonly name: string
+  /** Statuses this API answers differently from `STATUS_BY_CODE` (Neutron: `QUOTA_EXCEEDED` → 409). */
+  readonly statusOverrides?: Readonly<Partial<Record<ErrorCode, number>>>
+  /** The body of an error response. */
+  format(error: ApiError): FormattedError
+}
+
+/** Keystone v3: `{"error": {"code": 401, "message": "…", "title": "Unauthorized"}}`. */
+export const keystoneErrors: ErrorFormatter = {
+  name: 'keystone',
+  format: (error) => ({
+    body: { error: { code: error.status, message: error.message, title: error.title } },
+  }),
+}
+
+// nova.api.openstack.wsgi.Fault._fault_names; anything else is a computeFault.
+const NOVA_FAULTS: Readonly<Record<number, string>> = {
+  400: 'badRequest',
+  401: 'unauthorized',
+  403: 'forbidden',
+  404: 'itemNotFound',
+  405: 'badMethod',
+  409: 'conflictingRequest',
+  413: 'overLimit',
+  415: 'badMediaType',
+  429: 'overLimit',
+  501: 'notImplemented',
+  503: 'serviceUnavailable',
+}
+
+/** The key of Nova's error body for a status (`404` → `itemNotFound`). */
+export function novaFaultName(status: number): string {
+  return NOVA_FAULTS[status] ?? 'computeFault'
+}
+
+/**
+ * Nova 2.1 (and Cinder v3, which shares its fault shape): `{"itemNotFound": {"code": 404, "message": "…"}}`,
+ * keyed by the fault name of the status. Quota errors are 403 `forbidden`, as Nova's 2.1 API answers them.
+ */
+export const novaErrors: ErrorFormatter = {
+  name: 'nova',
+  format: (error) => ({
+    body: { [novaFaultName(error.status)]: { code: error.status, message: error.message } },
+  }),
+}
+
+// The webob exception class names Neutron reports as `type` when no more specific exception applies.
+const WEBOB_TYPES: Readonly<Record<number, string>> = {
+  400: 'HTTPBadRequest',
+  401: 'HTTPUnauthorized',
+  403: 'HTTPForbidden',
+  404: 'HTTPNotFound',
+  405: 'HTTPMethodNotAllowed',
+  409: 'HTTPConflict',
+  413: 'HTTPRequestEntityTooLarge',
+  415: 'HTTPUnsupportedMediaType',
+  500: 'HTTPInternalServerError',
+  501: 'HTTPNotImplemented',
+  503: 'HTTPServiceUnavailable',
+  504: 'HTTPGatewayTimeout',
+}
+
+/** `security_group` → `SecurityGroup`. */
+function pascalCase(name: string): string {
+  return name
+    .split(/[^A-Za-z0-9]+/)
+    .filter(Boolean)
+    .map((part) => part[0]!.toUpperCase() + part.slice(1))
+    .join('')
+}
+
+/**
+ * The `type` of a Neutron error: the exception name Neutron would raise where one is known
+ * (`NetworkNotFound`, `OverQuota`), else the webob class of the status (`HTTPBadRequest`).
+ */
+export function neutronErrorType(error: ApiError): string {
+  if (error.code === 'QUOTA_EXCEEDED') return 'OverQuota'
+  if (error.code === 'NOT_FOUND' && error.resource) return `${pascalCase(error.resource.type)}NotFound`
+  return WEBOB_TYPES[error.status] ?? 'HTTPError'
+}
+
+/**
+ * Neutron 2.0: `{"NeutronError": {"type": "NetworkNotFound", "message": "…", "detail": ""}}`. Quota errors are
+ * 409, as Neutron's `OverQuota` is a `Conflict`.
+ */
+export const neutronErrors: ErrorFormatter = {
+  name: 'neutron',
+  statusOverrides: { QUOTA_EXCEEDED: 409 },
+  format: (error) => ({
+    body: { NeutronError: { type: neutronErrorType(error), message: error.message, detail: '' } },
+  }),
+}
