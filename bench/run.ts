@@ -1,9 +1,16 @@
-// `npm run bench [-- store|events]`: prints each figure with its ratio to the reference named in the issues.
+// `npm run bench [-- store|events|identity|identity-crypto]`: prints each figure with its ratio to the reference named in the issues.
 import { benchEvents } from './events.js'
+import { benchIdentity } from './identity.js'
+import { benchIdentityCrypto } from './identity-crypto.js'
 import { type Figure, report } from './report.js'
 import { benchStore } from './store.js'
 
-const suites: Record<string, () => Promise<Figure[]>> = { events: benchEvents, store: benchStore }
+const suites: Record<string, () => Promise<Figure[]>> = {
+  events: benchEvents,
+  store: benchStore,
+  'identity-crypto': benchIdentityCrypto,
+  identity: benchIdentity,
+}
 const wanted = process.argv.slice(2)
 const unknown = wanted.filter((name) => !(name in suites))
 if (unknown.length > 0) {

@@ -28,7 +28,11 @@ export function toAppCredentialRecord(row: Selectable<AppCredentialsTable>): App
 
 /** The application credential with this id, or undefined. */
 export async function findAppCredentialRecord(db: Db, id: string): Promise<AppCredentialRecord | undefined> {
-  const row = await db.selectFrom('identity_app_credentials').selectAll().where('id', '=', id).executeTakeFirst()
+  const row = await db
+    .selectFrom('identity_app_credentials')
+    .selectAll()
+    .where('id', '=', id)
+    .executeTakeFirst()
   return row && toAppCredentialRecord(row)
 }
 

@@ -4,8 +4,8 @@ import { isoTime } from '../core/clock.js'
 import type { RequestContext } from '../core/context.js'
 import { CloudError, parseOrThrow } from '../core/errors.js'
 import { descriptionSchema, nameSchema } from '../core/ids.js'
-import type { RoleRef } from './auth-schemas.js'
 import { findAppCredentialRecord, toAppCredentialRecord } from './app-credential-store.js'
+import type { RoleRef } from './auth-schemas.js'
 import './auth-events.js'
 import type { IdentityDeps } from './deps.js'
 import { generateSecret, hashSecret } from './secrets.js'
@@ -77,7 +77,16 @@ export function appCredentialsApi(deps: IdentityDeps): AppCredentialsApi {
   const view = async (row: Parameters<typeof toAppCredentialRecord>[0]): Promise<ApplicationCredential> => {
     const r = toAppCredentialRecord(row)
     const { id, name, description, userId, projectId, expiresAt, unrestricted } = r
-    return { id, name, description, userId, projectId, expiresAt, unrestricted, roles: await roleRefs(r.roleIds) }
+    return {
+      id,
+      name,
+      description,
+      userId,
+      projectId,
+      expiresAt,
+      unrestricted,
+      roles: await roleRefs(r.roleIds),
+    }
   }
 
   return {
@@ -88,17 +97,31 @@ export function appCredentialsApi(deps: IdentityDeps): AppCredentialsApi {
         throw new CloudError('FORBIDDEN', 'A restricted application credential cannot create others.')
       }
       if (!ctx.projectId || ctx.userId !== userId) {
-        throw new CloudError('FORBIDDEN', 'Application credentials are made with a project-scoped token of their user.')
+        throw new CloudError(
+          'FORBIDDEN',
+          'Application credentials are made with a project-scoped token of their user.',
+        )
       }
       const now = deps.clock.now()
       if (body.expiresAt && Date.parse(body.expiresAt) <= now) {
-        throw new CloudError('INVALID', 'The expiration time is in the past.', { details: { path: 'expires_at' } })
+        throw new CloudError('INVALID', 'The expiration time is in the past.', {
+          details: { path: 'expires_at' },
+        })
       }
-      const owned = await store.db.selectFrom('identity_roles').select(['id', 'name']).where('name', 'in', ctx.roles.length ? ctx.roles : ['']).execute()
+      const owned = await store.db
+        .selectFrom('identity_roles')
+        .select(['id', 'name'])
+        .where('name', 'in', ctx.roles.length ? ctx.roles : [''])
+        .execute()
       const chosen = body.roles ?? owned.map(({ id }) => ({ id }))
-      const roles = chosen.map((want) => owned.find((role) => ('id' in want ? role.id === want.id : role.name === want.name)))
+      const roles = chosen.map((want) =>
+        owned.find((role) => ('id' in want ? role.id === want.id : role.name === want.name)),
+      )
       if (roles.some((role) => role === undefined) || roles.length === 0) {
-        throw new CloudError('FORBIDDEN', 'An application credential may only carry roles its creator has on the project.')
+        throw new CloudError(
+          'FORBIDDEN',
+          'An application credential may only carry roles its creator has on the project.',
+        )
       }
       const secret = body.secret ?? generateSecret()
       const secretHash = await hashSecret(secret, { hasher: deps.passwords, generated: !body.secret })
@@ -120,14 +143,22 @@ export function appCredentialsApi(deps: IdentityDeps): AppCredentialsApi {
       }
       await store.transaction(async (tx) => {
         await tx.db.insertInto('identity_app_credentials').values(row).execute()
-        events.emitAfterCommit(tx, 'identity.application_credential.created', { id, requestId: ctx.requestId })
+        events.emitAfterCommit(tx, 'identity.application_credential.created', {
+          id,
+          requestId: ctx.requestId,
+        })
       })
       return { ...(await view(row)), secret }
     },
 
     async getApplicationCredential(ctx, userId, id) {
       policy.enforce(ctx, 'identity:get_application_credential', { user_id: userId })
-      const row = await store.db.selectFrom('identity_app_credentials').selectAll().where('id', '=', id).where('user_id', '=', userId).executeTakeFirst()
+      const row = await store.db
+        .selectFrom('identity_app_credentials')
+        .selectAll()
+        .where('id', '=', id)
+        .where('user_id', '=', userId)
+        .executeTakeFirst()
       if (!row) throw notFound(id)
       return view(row)
     },
@@ -145,7 +176,10 @@ export function appCredentialsApi(deps: IdentityDeps): AppCredentialsApi {
       if (!found || found.userId !== userId) throw notFound(id)
       await store.transaction(async (tx) => {
         await tx.db.deleteFrom('identity_app_credentials').where('id', '=', id).execute()
-        events.emitAfterCommit(tx, 'identity.application_credential.deleted', { id, requestId: ctx.requestId })
+        events.emitAfterCommit(tx, 'identity.application_credential.deleted', {
+          id,
+          requestId: ctx.requestId,
+        })
       })
     },
   }

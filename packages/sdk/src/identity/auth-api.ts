@@ -12,7 +12,10 @@ export interface AuthApi {
   /** Checks the proofs of `request` and issues a token; every failure is the same UNAUTHORIZED. */
   authenticate(request: AuthRequest): Promise<TokenInfo>
   /** Validates a token presented by a client and turns it into the context of its requests. */
-  contextFromToken(token: string, options?: { requestId?: string; signal?: AbortSignal }): Promise<RequestContext>
+  contextFromToken(
+    token: string,
+    options?: { requestId?: string; signal?: AbortSignal },
+  ): Promise<RequestContext>
   /** Validates another token (`GET /v3/auth/tokens`); NOT_FOUND when it is not valid. */
   validateToken(ctx: RequestContext, subjectToken: string): Promise<TokenInfo>
   /** Revokes a token and the tokens rescoped from it. */
@@ -29,7 +32,11 @@ export interface AuthApiDeps {
 }
 
 /** Turns validated token facts into a {@link RequestContext}. */
-export function contextOf(info: TokenInfo, requestId: string | undefined, signal?: AbortSignal): RequestContext {
+export function contextOf(
+  info: TokenInfo,
+  requestId: string | undefined,
+  signal?: AbortSignal,
+): RequestContext {
   const ctx: RequestContext = {
     requestId: requestId ?? `req-${crypto.randomUUID()}`,
     userId: info.user.id,

@@ -57,9 +57,12 @@ export const AuthRequestSchema = z
                 password: z.string().max(4096),
               })
               .strict()
-              .refine((user) => user.id !== undefined || (user.name !== undefined && user.domain !== undefined), {
-                message: 'a user needs an id, or a name and a domain',
-              }),
+              .refine(
+                (user) => user.id !== undefined || (user.name !== undefined && user.domain !== undefined),
+                {
+                  message: 'a user needs an id, or a name and a domain',
+                },
+              ),
           })
           .optional(),
         token: z.object({ id: z.string().min(1).max(4096) }).optional(),

@@ -1,8 +1,8 @@
 import type { RequestContext } from '../core/context.js'
 import { CloudError } from '../core/errors.js'
 import type { Store } from '../store/types.js'
-import { effectiveRoles } from './effective-roles.js'
 import { toDomain } from './domains.js'
+import { effectiveRoles } from './effective-roles.js'
 import { toProjects } from './project-rows.js'
 import type { Domain, Project } from './schemas.js'
 
@@ -50,8 +50,12 @@ export function authScopesApi(deps: { store: Store }): AuthScopesApi {
       const grants = await candidates(userId)
       if (grants.length === 0) return []
       const rows = await db.selectFrom('identity_projects').selectAll().where('enabled', '=', 1).execute()
-      const inheritedFrom = new Set(grants.filter((g) => g.inherited && g.target_type !== 'system').map((g) => g.target_id))
-      const direct = new Set(grants.filter((g) => !g.inherited && g.target_type === 'project').map((g) => g.target_id))
+      const inheritedFrom = new Set(
+        grants.filter((g) => g.inherited && g.target_type !== 'system').map((g) => g.target_id),
+      )
+      const direct = new Set(
+        grants.filter((g) => !g.inherited && g.target_type === 'project').map((g) => g.target_id),
+      )
       const byId = new Map(rows.map((row) => [row.id, row]))
       const below = (id: string): boolean => {
         for (let row = byId.get(id); row; row = row.parent_id ? byId.get(row.parent_id) : undefined) {
@@ -70,9 +74,16 @@ export function authScopesApi(deps: { store: Store }): AuthScopesApi {
 
     async listAuthDomains(ctx) {
       const userId = userOf(ctx)
-      const ids = (await candidates(userId)).filter((g) => g.target_type === 'domain' && !g.inherited).map((g) => g.target_id)
+      const ids = (await candidates(userId))
+        .filter((g) => g.target_type === 'domain' && !g.inherited)
+        .map((g) => g.target_id)
       if (ids.length === 0) return []
-      const rows = await db.selectFrom('identity_domains').selectAll().where('id', 'in', ids).where('enabled', '=', 1).execute()
+      const rows = await db
+        .selectFrom('identity_domains')
+        .selectAll()
+        .where('id', 'in', ids)
+        .where('enabled', '=', 1)
+        .execute()
       return rows.map(toDomain)
     },
 

@@ -5,7 +5,7 @@ import { findAppCredentialByName, findAppCredentialRecord } from './app-credenti
 import { type AuthRequest, AuthRequestSchema, type TokenInfo } from './auth-schemas.js'
 import { type PasswordMethodDeps, verifyPasswordMethod } from './password-method.js'
 import { assertUserUsable, authFailed, findUser } from './principals.js'
-import { type ResolvedScope, type RoleResolver, resolveRequestedScope, scopeByIds } from './scope.js'
+import { type RoleResolver, resolveRequestedScope, scopeByIds } from './scope.js'
 import { verifySecret } from './secrets.js'
 import { restrictRoles, type TokenService } from './token-service.js'
 
@@ -51,23 +51,21 @@ export class Authenticator {
     })
     // An application credential is bound to its project: rescoping would escape it.
     if (original.applicationCredential) throw authFailed('application credential tokens cannot be rescoped')
-    const user = await findUser(this.deps.store.db, { id: original.user.id })
-    assertUserUsable(user)
-    const { db } = this.deps.store
-    const scope: ResolvedScope =
-      request.scope === undefined
-        ? await scopeByIds(
-            db,
-            user.id,
-            { projectId: original.project?.id, domainId: original.domain?.id, system: original.system },
-            this.deps.roles,
-          )
-        : await resolveRequestedScope(db, user, request.scope, this.deps.roles)
-    return this.deps.tokens.issue(user, scope, {
+    const options = {
       methods: [...new Set(['token', ...original.methods])],
       expiresAt: original.expiresAt,
       parentAuditId: original.auditIds.at(-1),
-    })
+    }
+    // Without a scope the new token keeps the original's, whose facts validation has just established.
+    if (request.scope === undefined) {
+      const { project, domain, system, roles } = original
+      return this.deps.tokens.issue(original.user, { project, domain, system, roles }, options)
+    }
+    const { db } = this.deps.store
+    const user = await findUser(db, { id: original.user.id })
+    assertUserUsable(user)
+    const scope = await resolveRequestedScope(db, user, request.scope, this.deps.roles)
+    return this.deps.tokens.issue(user, scope, options)
   }
 
   private async byApplicationCredential(request: ParsedAuth): Promise<TokenInfo> {

@@ -46,7 +46,11 @@ export interface CredentialsApi {
   /** Credentials, optionally of one user or type; non-admins see their own. */
   listCredentials(ctx: RequestContext, filters?: { userId?: string; type?: string }): Promise<Credential[]>
   /** Replaces the blob (and project) of a credential. */
-  updateCredential(ctx: RequestContext, id: string, patch: { blob?: string; projectId?: string | null }): Promise<Credential>
+  updateCredential(
+    ctx: RequestContext,
+    id: string,
+    patch: { blob?: string; projectId?: string | null },
+  ): Promise<Credential>
   /** Deletes a credential. */
   deleteCredential(ctx: RequestContext, id: string): Promise<void>
   /** The EC2 credential with this access key, for checking S3 signatures; no policy: internal. */
@@ -79,8 +83,15 @@ export function credentialsApi(deps: IdentityDeps, sealer: BlobSealer): Credenti
     return { id: row.id, userId: row.user_id, projectId: row.project_id, type: row.type, blob }
   }
   const load = async (id: string) => {
-    const row = await store.db.selectFrom('identity_credentials').selectAll().where('id', '=', id).executeTakeFirst()
-    if (!row) throw new CloudError('NOT_FOUND', `Could not find credential: ${id}.`, { resource: { type: 'credential', id } })
+    const row = await store.db
+      .selectFrom('identity_credentials')
+      .selectAll()
+      .where('id', '=', id)
+      .executeTakeFirst()
+    if (!row)
+      throw new CloudError('NOT_FOUND', `Could not find credential: ${id}.`, {
+        resource: { type: 'credential', id },
+      })
     return row
   }
 
@@ -129,7 +140,9 @@ export function credentialsApi(deps: IdentityDeps, sealer: BlobSealer): Credenti
       const row = await load(id)
       policy.enforce(ctx, 'identity:update_credential', { user_id: row.user_id })
       if (patch.blob !== undefined && row.type === 'ec2' && ec2Access(patch.blob) !== row.access_key) {
-        throw new CloudError('INVALID', 'The access key of an ec2 credential cannot change.', { details: { path: 'blob' } })
+        throw new CloudError('INVALID', 'The access key of an ec2 credential cannot change.', {
+          details: { path: 'blob' },
+        })
       }
       const next = {
         ...row,
@@ -156,7 +169,11 @@ export function credentialsApi(deps: IdentityDeps, sealer: BlobSealer): Credenti
     },
 
     async findEc2Credential(accessKey) {
-      const row = await store.db.selectFrom('identity_credentials').selectAll().where('access_key', '=', accessKey).executeTakeFirst()
+      const row = await store.db
+        .selectFrom('identity_credentials')
+        .selectAll()
+        .where('access_key', '=', accessKey)
+        .executeTakeFirst()
       return row && view(row)
     },
   }

@@ -1,6 +1,6 @@
+import { z } from 'zod'
 import { isoTime } from '../core/clock.js'
 import { parseOrThrow } from '../core/errors.js'
-import { z } from 'zod'
 import {
   checkMinimumPasswordAge,
   checkPasswordHistory,
@@ -61,7 +61,9 @@ export async function changeOwnPassword(
       .set({
         password_hash: hash,
         password_created_at: at,
-        password_expires_at: user!.options.ignore_password_expiry ? null : passwordExpiresAt(at, deps.compliance),
+        password_expires_at: user!.options.ignore_password_expiry
+          ? null
+          : passwordExpiresAt(at, deps.compliance),
         failed_auth_count: 0,
         failed_auth_at: null,
       })

@@ -51,9 +51,13 @@ export async function verifyPasswordMethod(
     user.options.ignore_password_expiry !== true &&
     Date.parse(user.passwordExpiresAt) <= now
   if (expired) {
-    throw new CloudError('UNAUTHORIZED', `The password is expired and needs to be changed for user: ${user.id}.`, {
-      resource: { type: 'user', id: user.id },
-    })
+    throw new CloudError(
+      'UNAUTHORIZED',
+      `The password is expired and needs to be changed for user: ${user.id}.`,
+      {
+        resource: { type: 'user', id: user.id },
+      },
+    )
   }
   return user
 }

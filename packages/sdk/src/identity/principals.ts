@@ -43,8 +43,9 @@ export interface ProjectFacts {
 /** The domain named by id or name, or undefined. */
 export async function findDomain(db: Db, ref: DomainRef): Promise<DomainFacts | undefined> {
   const qb = db.selectFrom('identity_domains').select(['id', 'name', 'enabled'])
-  const row = await (
-    ref.id !== undefined ? qb.where('id', '=', ref.id) : qb.where('name', '=', ref.name ?? '')
+  const row = await (ref.id !== undefined
+    ? qb.where('id', '=', ref.id)
+    : qb.where('name', '=', ref.name ?? '')
   ).executeTakeFirst()
   return row && { id: row.id, name: row.name, enabled: Boolean(row.enabled) }
 }

@@ -38,7 +38,9 @@ export async function resolveRequestedScope(
   if (request === undefined) {
     // Keystone scopes to the default project when the user still has a role there, and quietly does not if not.
     if (!user.defaultProjectId) return { roles: [] }
-    const scoped = await scopeByIds(db, user.id, { projectId: user.defaultProjectId }, roles).catch(() => undefined)
+    const scoped = await scopeByIds(db, user.id, { projectId: user.defaultProjectId }, roles).catch(
+      () => undefined,
+    )
     return scoped ?? { roles: [] }
   }
   if ('project' in request) {

@@ -5,12 +5,12 @@ import type { EventBus } from '../core/events.js'
 import type { Policy } from '../core/policy.js'
 import type { Settings } from '../core/settings.js'
 import type { Store } from '../store/types.js'
-import { type AppCredentialsApi, appCredentialsApi } from './app-credentials.js'
 import { findAppCredentialRecord } from './app-credential-store.js'
+import { type AppCredentialsApi, appCredentialsApi } from './app-credentials.js'
 import { type AssignmentsApi, assignmentsApi, effectiveRoles } from './assignments.js'
 import { type AuthApi, authApi } from './auth-api.js'
-import { type AuthScopesApi, authScopesApi } from './auth-scopes.js'
 import type { TokenInfo } from './auth-schemas.js'
+import { type AuthScopesApi, authScopesApi } from './auth-scopes.js'
 import { Authenticator } from './authenticator.js'
 import { type CatalogApi, catalogApi } from './catalog.js'
 import type { CatalogEntry } from './catalog-schemas.js'
@@ -87,7 +87,12 @@ export async function createIdentity(cloud: IdentityServiceDeps): Promise<Identi
   const blobKeys = await TokenKeyring.loadOrCreate(settings, { clock, settingsKey: CREDENTIAL_KEYS_SETTING })
   const passwords = new PasswordHasher(config.passwordHashing)
   const ttlMs = config.tokenTtlSec * 1000
-  const revocations = new RevocationList({ store, clock, maxTokenLifetimeMs: ttlMs, refreshMs: config.revocationRefreshMs })
+  const revocations = new RevocationList({
+    store,
+    clock,
+    maxTokenLifetimeMs: ttlMs,
+    refreshMs: config.revocationRefreshMs,
+  })
 
   // Any identity change may change what a cached validation would say (a role removed, a project disabled).
   let generation = 0
@@ -123,9 +128,19 @@ export async function createIdentity(cloud: IdentityServiceDeps): Promise<Identi
     cacheTtlMs: config.tokenCacheTtlMs,
     cacheSize: config.tokenCacheSize,
   })
-  const authenticator = new Authenticator({ store, clock, passwords, compliance, tokens, roles: effectiveRoles })
+  const authenticator = new Authenticator({
+    store,
+    clock,
+    passwords,
+    compliance,
+    tokens,
+    roles: effectiveRoles,
+  })
   const catalog = catalogApi(deps)
-  const sealer = { seal: (text: string) => sealBlob(text, blobKeys.primary), open: (sealed: string) => openBlob(sealed, blobKeys) }
+  const sealer = {
+    seal: (text: string) => sealBlob(text, blobKeys.primary),
+    open: (sealed: string) => openBlob(sealed, blobKeys),
+  }
 
   const extras: IdentityExtras = {
     changePassword: (userId, input) => changeOwnPassword({ ...deps, compliance }, userId, input),

@@ -53,20 +53,41 @@ export interface IssueOptions {
   appCredential?: AppCredentialFacts
 }
 
+/** Who a token is for: what it shows of its user. */
+export type TokenSubject = Pick<UserFacts, 'id' | 'name' | 'passwordExpiresAt'> & {
+  domain: { id: string; name: string }
+}
+
 interface Cached {
   info: TokenInfo
   generation: number
   until: number
 }
 
+/** What a token's user and scope resolve to; shared by every token of that user in that scope. */
+interface Principal {
+  user: UserFacts
+  scope: ResolvedScope
+  appCredential: AppCredentialFacts | undefined
+  generation: number
+  until: number
+}
+
+/** Adds to a bounded map, dropping the oldest entry when full. */
+function remember<V>(map: Map<string, V>, key: string, value: V, size: number): void {
+  if (map.size >= size) map.delete(map.keys().next().value!)
+  map.set(key, value)
+}
+
 /** Issues tokens and validates them statelessly: nothing is stored per token, only revocation events. */
 export class TokenService {
   private readonly cache = new Map<string, Cached>()
+  private readonly principals = new Map<string, Principal>()
 
   constructor(private readonly deps: TokenServiceDeps) {}
 
   /** Issues a token for a user whose proof was checked, in a resolved scope. */
-  issue(user: UserFacts, scope: ResolvedScope, options: IssueOptions): TokenInfo {
+  issue(user: TokenSubject, scope: ResolvedScope, options: IssueOptions): TokenInfo {
     const now = this.deps.clock.now()
     const payload: TokenPayload = {
       u: user.id,
@@ -94,8 +115,8 @@ export class TokenService {
       throw invalidToken(cause)
     })
     if (this.deps.cacheTtlMs > 0) {
-      if (this.cache.size >= this.deps.cacheSize) this.cache.delete(this.cache.keys().next().value!)
-      this.cache.set(token, { info, generation, until: Math.min(info.expiresAt, now + this.deps.cacheTtlMs) })
+      const until = Math.min(info.expiresAt, now + this.deps.cacheTtlMs)
+      remember(this.cache, token, { info, generation, until }, this.deps.cacheSize)
     }
     return info
   }
@@ -113,15 +134,11 @@ export class TokenService {
     const payload = this.deps.codec.decode(token)
     if (!payload) throw new Error('not a token')
     if (payload.exp <= now) throw new Error('expired')
-    const db = this.deps.store.db
-    const user = await findUser(db, { id: payload.u })
-    if (!user?.enabled || !user.domain.enabled) throw new Error('user missing or disabled')
-    const appCredential = payload.ac ? await this.appCredential(payload.ac, user.id, now) : undefined
-    const ids = { projectId: payload.p, domainId: payload.d, system: payload.s === 1 }
-    const scope = await scopeByIds(db, user.id, ids, this.deps.roles)
-    if (appCredential) scope.roles = restrictRoles(scope.roles, appCredential)
+    const { user, scope, appCredential } = await this.principal(payload, now)
     const info = toInfo(token, payload, user, scope, appCredential)
-    const domainIds = [user.domain.id, info.project?.domain.id, info.domain?.id].filter((id) => id !== undefined)
+    const domainIds = [user.domain.id, info.project?.domain.id, info.domain?.id].filter(
+      (id) => id !== undefined,
+    )
     const revoked = this.deps.revocations.isRevoked({
       userId: user.id,
       projectId: payload.p,
@@ -133,10 +150,38 @@ export class TokenService {
     return info
   }
 
+  // Many tokens share a user and scope (every login, every rescope), so what they resolve to is looked up once
+  // per cache period; identity changes drop it at once through the generation, as for whole validations.
+  private async principal(payload: TokenPayload, now: number): Promise<Principal> {
+    const key = `${payload.u}/${payload.p ?? ''}/${payload.d ?? ''}/${payload.s ?? ''}/${payload.ac ?? ''}`
+    const generation = this.generation()
+    const hit = this.principals.get(key)
+    if (hit && hit.generation === generation && hit.until > now) return hit
+    const db = this.deps.store.db
+    const user = await findUser(db, { id: payload.u })
+    if (!user?.enabled || !user.domain.enabled) throw new Error('user missing or disabled')
+    const appCredential = payload.ac ? await this.appCredential(payload.ac, user.id, now) : undefined
+    const ids = { projectId: payload.p, domainId: payload.d, system: payload.s === 1 }
+    const scope = await scopeByIds(db, user.id, ids, this.deps.roles)
+    if (appCredential) scope.roles = restrictRoles(scope.roles, appCredential)
+    // An application credential's expiry must still be checked on every use of a cached principal.
+    const expiry = appCredential?.expiresAt ? Date.parse(appCredential.expiresAt) : Number.POSITIVE_INFINITY
+    const principal = {
+      user,
+      scope,
+      appCredential,
+      generation,
+      until: Math.min(now + this.deps.cacheTtlMs, expiry),
+    }
+    if (this.deps.cacheTtlMs > 0) remember(this.principals, key, principal, this.deps.cacheSize)
+    return principal
+  }
+
   private async appCredential(id: string, userId: string, now: number): Promise<AppCredentialFacts> {
     const found = await this.deps.findAppCredential(id)
     if (!found || found.userId !== userId) throw new Error('application credential gone')
-    if (found.expiresAt !== null && Date.parse(found.expiresAt) <= now) throw new Error('application credential expired')
+    if (found.expiresAt !== null && Date.parse(found.expiresAt) <= now)
+      throw new Error('application credential expired')
     return found
   }
 }
@@ -155,7 +200,7 @@ function invalidToken(cause: unknown): CloudError {
 function toInfo(
   token: string,
   payload: TokenPayload,
-  user: UserFacts,
+  user: TokenSubject,
   scope: ResolvedScope,
   appCredential: AppCredentialFacts | undefined,
 ): TokenInfo {

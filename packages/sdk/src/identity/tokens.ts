@@ -9,9 +9,9 @@ import { type AeadKey, type AeadKeySource, aeadFormat, open, seal } from './aead
 // The length bound fits the largest payload the schema admits (about 4.7 KB packed); real tokens are ~130 chars.
 const TOKEN_FORMAT = aeadFormat(1, 'nubis/token', 8192)
 
-// One plain regex per string (no control characters): zod's cost grows with its checks, unicode-property regexes
-// are slower, and decoding runs on every request. Lone surrogates, which UTF-8 cannot carry, are refused when
-// packing (decoded UTF-8 never has them).
+// One check per field (a plain regex for strings, one function for times, one for the whole object): zod's cost
+// grows with the number of checks, and decoding runs on every request. Lone surrogates, which UTF-8 cannot
+// carry, are refused when packing (decoded UTF-8 never has them).
 function printable(max: number) {
   const pattern = new RegExp(`^[^\\x00-\\x1f\\x7f-\\x9f]{1,${max}}$`)
   return z.string().regex(pattern, { message: `must be 1 to ${max} printable characters` })
@@ -21,7 +21,9 @@ const methodSchema = printable(64)
 const AUDIT_ID = /^[A-Za-z0-9_-]{21}[AQgw]$/ // the canonical base64url of 16 bytes
 const auditIdSchema = z.string().regex(AUDIT_ID, { message: 'must be 16 bytes in base64url' })
 const MAX_MS = 2 ** 48 - 1 // packed in 6 bytes
-const msSchema = z.int().min(0).max(MAX_MS)
+const msSchema = z
+  .number()
+  .refine((n) => Number.isInteger(n) && n >= 0 && n <= MAX_MS, { message: 'must be a uint48' })
 
 /**
  * What a token carries, with one-letter keys as it is packed: `u` user id, `m` authentication methods, at most one
@@ -41,10 +43,12 @@ export const TokenPayloadSchema = z
     exp: msSchema,
     ac: refSchema.optional(),
   })
-  .refine((t) => Number(t.p !== undefined) + Number(t.d !== undefined) + Number(t.s !== undefined) <= 1, {
-    message: 'a token has at most one scope',
+  .superRefine((t, ctx) => {
+    if (Number(t.p !== undefined) + Number(t.d !== undefined) + Number(t.s !== undefined) > 1)
+      ctx.addIssue({ code: 'custom', message: 'a token has at most one scope' })
+    if (t.exp < t.iat)
+      ctx.addIssue({ code: 'custom', message: 'expires before it was issued', path: ['exp'] })
   })
-  .refine((t) => t.exp >= t.iat, { message: 'expires before it was issued', path: ['exp'] })
 
 /** The payload of a token; see {@link TokenPayloadSchema}. */
 export type TokenPayload = z.output<typeof TokenPayloadSchema>
@@ -90,16 +94,7 @@ const HEX = 1
 const WORD = 2
 const TEXT = 3
 // Frequent strings, packed as their index. Append only: indexes live inside tokens already issued.
-const WORDS = [
-  'password',
-  'token',
-  'application_credential',
-  'totp',
-  'mapped',
-  'oauth1',
-  'external',
-  'default',
-]
+const WORDS = ['password', 'token', 'application_credential', 'totp', 'external', 'default']
 const WORD_INDEX = new Map(WORDS.map((word, index) => [word, index]))
 const DASHED_UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
 const HEX_UUID = /^[0-9a-f]{32}$/
