@@ -127,7 +127,7 @@ export class TokenKeyring implements AeadKeySource {
   async rotate(options: RotateOptions = {}): Promise<void> {
     const maxSecondaries = options.maxSecondaries ?? 3
     const keys = this.parse(await this.settings.get(this.settingsKey))
-    const staged = keys.find((key) => key.state === 'staged') ?? this.newKey('staged')
+    const staged = keys.find((key) => key.state === 'staged') ?? this.newKey('staged', keys)
     const rotated: StoredKey[] = keys
       .filter((key) => key !== staged)
       .map((key) => (key.state === 'primary' ? { ...key, state: 'secondary' } : key))
