@@ -34,7 +34,12 @@ export async function syncCatalog(cloud: Cloud, baseUrl: string): Promise<void> 
     const url = `${baseUrl}${entry.path}`
     const endpoint = endpoints.find((e) => e.serviceId === service.id)
     if (!endpoint) {
-      await identity.createEndpoint(ctx, { serviceId: service.id, regionId: REGION, interface: 'public', url })
+      await identity.createEndpoint(ctx, {
+        serviceId: service.id,
+        regionId: REGION,
+        interface: 'public',
+        url,
+      })
     } else if (endpoint.url !== url) {
       await identity.updateEndpoint(ctx, endpoint.id, { url })
     }

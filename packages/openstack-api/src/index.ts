@@ -37,6 +37,8 @@ export {
   novaErrors,
   novaFaultName,
 } from './formatters.js'
+export { KEYSTONE_V3, type KeystoneApiOptions, keystoneApi } from './keystone/index.js'
+export { catalogBody, keystoneTime, tokenBody } from './keystone/token-body.js'
 export { type CreateLoggerOptions, createLogger, REDACT_PATHS } from './logger.js'
 export {
   type CollectionLinks,
@@ -64,5 +66,3 @@ export {
   versionEntry,
   versionList,
 } from './versions.js'
-export { KEYSTONE_V3, type KeystoneApiOptions, keystoneApi } from './keystone/index.js'
-export { catalogBody, keystoneTime, tokenBody } from './keystone/token-body.js'

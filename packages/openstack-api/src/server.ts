@@ -127,6 +127,7 @@ export function createApiServer(options: CreateApiServerOptions): FastifyInstanc
   app.addHook('onRequest', async (request, reply) => {
     reply.header(REQUEST_ID_HEADER, request.id)
   })
+  acceptEmptyJson(app)
   useErrorFormat(app, formatter)
   registerHealthcheck(app, options.cloud, options.healthTimeoutMs ?? 5000)
 
@@ -170,4 +171,18 @@ async function pingWithin(cloud: Cloud, timeoutMs: number): Promise<void> {
   } finally {
     clearTimeout(timer)
   }
+}
+
+/**
+ * OpenStack clients send `Content-Type: application/json` with no body on PUTs that take none (Keystone's role
+ * grants, Nova's actions without arguments); fastify's parser refuses that, so an empty body is read as none.
+ * Anything else goes through fastify's own parser, which guards against prototype poisoning.
+ */
+function acceptEmptyJson(app: FastifyInstance): void {
+  const parse = app.getDefaultJsonParser('error', 'error')
+  app.removeContentTypeParser('application/json')
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    if (body === '' || body.length === 0) return done(null, undefined)
+    return parse(request, body, done)
+  })
 }

@@ -121,8 +121,12 @@ describe("fastify's own errors come out in the API's format, never as a 500", ()
     expect(response.body).not.toContain('hunter2')
   })
 
-  it('an empty JSON body is a 400, a body over the limit a 413, another media type a 415', async () => {
-    expect((await post('/compute/echo', '')).json()).toMatchObject({ badRequest: { code: 400 } })
+  it('an empty JSON body is no body, a body over the limit a 413, another media type a 415', async () => {
+    // OpenStack clients PUT grants with a JSON content type and nothing in the body; that must not be a 400.
+    const empty = await post('/compute/echo', '')
+    expect(empty.statusCode).toBe(200)
+    expect(empty.json()).toEqual({ echo: null })
+    expect((await post('/compute/echo', '{"a": ')).json()).toMatchObject({ badRequest: { code: 400 } })
     const large = await post('/compute/echo', JSON.stringify({ pad: 'x'.repeat(2000) }))
     expect(large.statusCode).toBe(413)
     expect(large.json()).toMatchObject({ overLimit: { code: 413 } })

@@ -49,7 +49,14 @@ export function assignmentRoutes(api: FastifyInstance, cloud: Cloud): void {
       grantRoutes(api, cloud, `/v3${at}`, target, actor, false)
       grantRoutes(api, cloud, `/v3/OS-INHERIT${at}`, target, actor, true)
     }
-    grantRoutes(api, cloud, `/v3/system/${actor.path}/:actorId/roles`, { path: 'system', key: 'system' }, actor, false)
+    grantRoutes(
+      api,
+      cloud,
+      `/v3/system/${actor.path}/:actorId/roles`,
+      { path: 'system', key: 'system' },
+      actor,
+      false,
+    )
   }
 
   api.get('/v3/role_assignments', async (request) => {

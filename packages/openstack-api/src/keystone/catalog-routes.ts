@@ -62,7 +62,12 @@ export function catalogRoutes(api: FastifyInstance, cloud: Cloud): void {
   api.get('/v3/regions', async (request) => {
     const filters = listQuery<ListQueryInput>(request, { parent_region_id: 'parentRegionId' })
     const page = await identity.listRegions(request.ctx, filters)
-    return collection(request, 'regions', page.items.map((region) => regionView(request, region)), page)
+    return collection(
+      request,
+      'regions',
+      page.items.map((region) => regionView(request, region)),
+      page,
+    )
   })
 
   api.get<IdParams>('/v3/regions/:id', async (request) => ({
@@ -89,7 +94,12 @@ export function catalogRoutes(api: FastifyInstance, cloud: Cloud): void {
   api.get('/v3/services', async (request) => {
     const filters = listQuery<ServiceFilters & ListQueryInput>(request, { type: 'type', name: 'name' })
     const page = await identity.listServices(request.ctx, filters)
-    return collection(request, 'services', page.items.map((service) => serviceView(request, service)), page)
+    return collection(
+      request,
+      'services',
+      page.items.map((service) => serviceView(request, service)),
+      page,
+    )
   })
 
   api.get<IdParams>('/v3/services/:id', async (request) => ({
@@ -117,7 +127,8 @@ function endpointInput<S extends typeof EndpointCreateSchema | typeof EndpointUp
   id?: string,
 ): z.input<S> {
   const { region, ...endpoint } = unwrap(body, 'endpoint')
-  const withRegion = endpoint.region_id === undefined && region !== undefined ? { ...endpoint, region_id: region } : endpoint
+  const withRegion =
+    endpoint.region_id === undefined && region !== undefined ? { ...endpoint, region_id: region } : endpoint
   const input = rename(withRegion, ENDPOINT_FIELDS, { id })
   checkInput(schema, input, 'endpoint', ENDPOINT_FIELDS)
   return input as z.input<S>
@@ -135,8 +146,16 @@ function endpointRoutes(api: FastifyInstance, cloud: Cloud): void {
   })
 
   api.get('/v3/endpoints', async (request) => {
-    const page = await identity.listEndpoints(request.ctx, listQuery<EndpointFilters & ListQueryInput>(request, filters))
-    return collection(request, 'endpoints', page.items.map((endpoint) => endpointView(request, endpoint)), page)
+    const page = await identity.listEndpoints(
+      request.ctx,
+      listQuery<EndpointFilters & ListQueryInput>(request, filters),
+    )
+    return collection(
+      request,
+      'endpoints',
+      page.items.map((endpoint) => endpointView(request, endpoint)),
+      page,
+    )
   })
 
   api.get<IdParams>('/v3/endpoints/:id', async (request) => ({

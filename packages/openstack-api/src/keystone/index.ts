@@ -2,7 +2,7 @@ import type { Cloud } from '@nubis/sdk'
 import { authenticate } from '../auth.js'
 import { defineApi } from '../define-api.js'
 import { keystoneErrors } from '../formatters.js'
-import { versionDocument, versionEntry, type VersionInfo } from '../versions.js'
+import { type VersionInfo, versionDocument, versionEntry } from '../versions.js'
 import { authRoutes } from './auth-routes.js'
 import { crudRoutes } from './crud-routes.js'
 

@@ -1,6 +1,6 @@
-import type { InferenceRole, NamedRef, RoleAssignment, RoleInference } from './sdk-types.js'
 import type { FastifyRequest } from 'fastify'
 import { selfLinks, type View, v3Url } from './render.js'
+import type { InferenceRole, NamedRef, RoleAssignment, RoleInference } from './sdk-types.js'
 
 // The bodies of `/v3/role_assignments` and of the implied-role APIs, as Keystone writes them.
 

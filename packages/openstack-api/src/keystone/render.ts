@@ -6,7 +6,6 @@ import type {
   Group,
   Project,
   Region,
-
   Service,
   User,
 } from '@nubis/sdk'

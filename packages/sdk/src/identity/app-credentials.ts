@@ -5,7 +5,7 @@ import type { RequestContext } from '../core/context.js'
 import { CloudError, parseOrThrow } from '../core/errors.js'
 import { descriptionSchema, nameSchema } from '../core/ids.js'
 import { findAppCredentialRecord, toAppCredentialRecord } from './app-credential-store.js'
-import type { RoleRef } from './auth-schemas.js'
+import type { TokenRole } from './auth-schemas.js'
 import './auth-events.js'
 import type { IdentityDeps } from './deps.js'
 import { generateSecret, hashSecret } from './secrets.js'
@@ -38,7 +38,7 @@ export interface ApplicationCredential {
   projectId: string
   expiresAt: string | null
   unrestricted: boolean
-  roles: RoleRef[]
+  roles: TokenRole[]
   /** Only in the result of creation: it is stored hashed and cannot be shown again. */
   secret?: string
 }
@@ -70,7 +70,7 @@ export function appCredentialsApi(deps: IdentityDeps): AppCredentialsApi {
     new CloudError('NOT_FOUND', `Could not find application credential: ${id}.`, {
       resource: { type: 'application_credential', id },
     })
-  const roleRefs = async (ids: string[]): Promise<RoleRef[]> =>
+  const roleRefs = async (ids: string[]): Promise<TokenRole[]> =>
     ids.length === 0
       ? []
       : store.db.selectFrom('identity_roles').select(['id', 'name']).where('id', 'in', ids).execute()

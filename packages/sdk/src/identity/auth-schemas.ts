@@ -96,7 +96,7 @@ export type ProjectRef = z.output<typeof ProjectRefSchema>
 export type ScopeRequest = z.output<typeof ScopeSchema>
 
 /** A role as tokens carry it. */
-export interface RoleRef {
+export interface TokenRole {
   id: string
   name: string
 }
@@ -124,7 +124,7 @@ export interface TokenInfo {
   domain?: { id: string; name: string }
   system?: true
   /** Effective roles in the scope, implied roles included; empty for unscoped tokens. */
-  roles: RoleRef[]
+  roles: TokenRole[]
   /** Set when the token was issued for an application credential. */
   applicationCredential?: { id: string; name: string; restricted: boolean }
 }

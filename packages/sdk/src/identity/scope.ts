@@ -1,5 +1,5 @@
 import type { Db } from '../store/types.js'
-import type { NamedInDomain, RoleRef, ScopeRequest } from './auth-schemas.js'
+import type { NamedInDomain, ScopeRequest, TokenRole } from './auth-schemas.js'
 import { authFailed, findDomain, findProject, type UserFacts } from './principals.js'
 
 /** Finds the effective roles of a user in a scope, implied roles included (see assignments.ts). */
@@ -7,14 +7,14 @@ export type RoleResolver = (
   db: Db,
   userId: string,
   scope: { projectId: string } | { domainId: string } | { system: true },
-) => Promise<RoleRef[]>
+) => Promise<TokenRole[]>
 
 /** A resolved scope with the user's roles in it. */
 export interface ResolvedScope {
   project?: NamedInDomain
   domain?: { id: string; name: string }
   system?: true
-  roles: RoleRef[]
+  roles: TokenRole[]
 }
 
 /** The scope ids a token payload carries. */

@@ -36,6 +36,9 @@ import { type UsersApi, usersApi } from './users.js'
 /** The settings key of the keyring that seals credential blobs (EC2 secrets). */
 export const CREDENTIAL_KEYS_SETTING = 'identity.credential-keys'
 
+/** Least time between two reloads of the token keys prompted by undecodable tokens. */
+const KEY_REFRESH_MS = 5000
+
 /** What the Identity service offers besides its resources' CRUD. */
 export interface IdentityExtras {
   /** A user changes their own password, proving the original one; all their tokens are revoked. */
@@ -85,6 +88,7 @@ export async function createIdentity(cloud: IdentityServiceDeps): Promise<Identi
   await store.transaction((tx) => ensureIdentityDefaults(tx, isoTime(clock.now())))
   const keyring = await TokenKeyring.loadOrCreate(settings, { clock })
   const blobKeys = await TokenKeyring.loadOrCreate(settings, { clock, settingsKey: CREDENTIAL_KEYS_SETTING })
+  let keysLoadedAt = clock.now()
   const passwords = new PasswordHasher(config.passwordHashing)
   const ttlMs = config.tokenTtlSec * 1000
   const revocations = new RevocationList({
@@ -119,6 +123,13 @@ export async function createIdentity(cloud: IdentityServiceDeps): Promise<Identi
     codec: {
       encode: (payload) => encodeToken(payload, keyring.primary),
       decode: (token) => decodeToken(token, keyring),
+      // A token sealed with a key this process has not seen yet comes from a rotation done by another process.
+      async refreshKeys() {
+        if (clock.now() - keysLoadedAt < KEY_REFRESH_MS) return false
+        keysLoadedAt = clock.now()
+        await keyring.refresh()
+        return true
+      },
     },
     revocations,
     roles: effectiveRoles,

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto'
 import type { Clock } from '../core/clock.js'
 import { CloudError } from '../core/errors.js'
 import type { Store } from '../store/types.js'
-import type { RoleRef, TokenInfo } from './auth-schemas.js'
+import type { TokenInfo, TokenRole } from './auth-schemas.js'
 import { authFailed, findUser, type UserFacts } from './principals.js'
 import type { RevocationList } from './revocation.js'
 import { type ResolvedScope, type RoleResolver, scopeByIds } from './scope.js'
@@ -12,6 +12,11 @@ import type { TokenPayload } from './tokens.js'
 export interface TokenCodec {
   encode(payload: TokenPayload): string
   decode(token: string): TokenPayload | undefined
+  /**
+   * Reloads the keys when another process may have rotated them; resolves true when it did reload (it may
+   * decline, to keep garbage tokens from causing a reload each).
+   */
+  refreshKeys?(): Promise<boolean>
 }
 
 /** An application credential as token validation needs it. */
@@ -131,7 +136,9 @@ export class TokenService {
   }
 
   private async check(token: string, now: number): Promise<TokenInfo> {
-    const payload = this.deps.codec.decode(token)
+    const { codec } = this.deps
+    let payload = codec.decode(token)
+    if (!payload && (await codec.refreshKeys?.())) payload = codec.decode(token)
     if (!payload) throw new Error('not a token')
     if (payload.exp <= now) throw new Error('expired')
     const { user, scope, appCredential } = await this.principal(payload, now)
@@ -187,7 +194,7 @@ export class TokenService {
 }
 
 /** The roles of an application-credential token: those it was given that the user still has. */
-export function restrictRoles(roles: RoleRef[], appCredential: AppCredentialFacts): RoleRef[] {
+export function restrictRoles(roles: TokenRole[], appCredential: AppCredentialFacts): TokenRole[] {
   const allowed = roles.filter((role) => appCredential.roleIds.includes(role.id))
   if (allowed.length === 0) throw authFailed(`application credential ${appCredential.id} has no role left`)
   return allowed

@@ -61,7 +61,9 @@ describe('authentication', () => {
     await f.clock.advance(HOUR - 1)
     await f.cloud.identity.validateToken(f.cloud.system(), info.token)
     await f.clock.advance(1)
-    expect((await failure(f.cloud.identity.validateToken(f.cloud.system(), info.token))).code).toBe('NOT_FOUND')
+    expect((await failure(f.cloud.identity.validateToken(f.cloud.system(), info.token))).code).toBe(
+      'NOT_FOUND',
+    )
   })
 
   it('rescopes an unscoped token to a project, keeping its expiry and audit chain', async () => {
