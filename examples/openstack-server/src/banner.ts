@@ -40,7 +40,7 @@ function backEnds(input: BannerInput): string[] {
   const { probes } = input
   const libvirt = probe(probes, 'libvirt')
   const qemu = probe(probes, 'qemu')
-  // No service is wired in yet (see the `answering` line), so these say what each will use when it arrives.
+  // Only Identity is served yet (see the `answering` line), so these say what each service will use when it lands.
   const compute =
     libvirt?.available && qemu?.available
       ? `simulated hypervisor; ${found(libvirt)} and ${found(qemu)} are here, so the kvm driver could run real guests`

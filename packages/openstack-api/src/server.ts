@@ -183,6 +183,6 @@ function acceptEmptyJson(app: FastifyInstance): void {
   app.removeContentTypeParser('application/json')
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
     if (body === '' || body.length === 0) return done(null, undefined)
-    return parse(request, body, done)
+    return parse(request, body as string, done)
   })
 }

@@ -1,7 +1,7 @@
 // The events of the Identity resources. Every payload carries the resource id (also in the envelope) and the
 // domain it lives in where it has one, so listeners can filter without a lookup.
 
-interface InDomain {
+export interface InDomain {
   id: string
   domainId: string
 }

@@ -4,7 +4,7 @@ import { isoTime } from '../core/clock.js'
 import type { Store, Transaction } from '../store/types.js'
 
 /** What a revocation event names; a token matching every field given is revoked. */
-export interface RevocationInput {
+export interface RevocationEvent {
   userId?: string
   projectId?: string
   domainId?: string
@@ -58,7 +58,7 @@ export class RevocationList {
   constructor(private readonly options: RevocationListOptions) {}
 
   /** Records an event inside `tx`; it applies in this process once the transaction commits. */
-  async add(tx: Transaction, input: RevocationInput): Promise<void> {
+  async add(tx: Transaction, input: RevocationEvent): Promise<void> {
     const now = this.options.clock.now()
     const event: LoadedEvent = {
       userId: input.userId ?? null,
