@@ -80,13 +80,24 @@ describe('nubis serve', () => {
     expect(line).toMatch(/^ {2}admin {8}user admin, project admin, domain Default, password: /)
   })
 
-  it('stores only an argon2id hash of the password', async () => {
+  it('creates the admin as a real user whose password is stored only as an argon2id hash', async () => {
     const cloud = await createCloud({ store: sqliteStore({ path: join(dataDir, 'nubis.db') }) })
     try {
       const record = JSON.parse((await cloud.settings.get(BOOTSTRAP_ADMIN_KEY))!)
       expect(record).toMatchObject({ user: 'admin', project: 'admin', domain: 'Default' })
-      expect(record.passwordHash).toMatch(/^\$argon2id\$/)
+      const row = await cloud.store.db
+        .selectFrom('identity_users')
+        .select(['id', 'password_hash'])
+        .where('name', '=', 'admin')
+        .executeTakeFirstOrThrow()
+      expect(row.id).toBe(record.userId)
+      expect(row.password_hash).toMatch(/^\$argon2id\$/)
       expect(JSON.stringify(record)).not.toContain(firstPassword)
+      const login = await cloud.identity.authenticate({
+        identity: { methods: ['password'], password: { user: { id: row.id, password: firstPassword } } },
+        scope: { project: { name: 'admin', domain: { id: 'default' } } },
+      })
+      expect(login.roles.map((role) => role.name)).toContain('admin')
     } finally {
       await cloud.close()
     }

@@ -16,6 +16,7 @@ import {
   type Role,
   type RoleAssignment,
 } from './role-schemas.js'
+import type { AssignmentsTable } from './role-tables.js'
 import { GLOBAL } from './role-tables.js'
 import { requireRole, toRole } from './roles.js'
 import { requireUser } from './users.js'
@@ -37,14 +38,7 @@ export interface AssignmentsApi {
 }
 
 /** A grant as stored: actor, target and role. */
-interface Stored {
-  actor_type: 'user' | 'group'
-  actor_id: string
-  target_type: 'project' | 'domain' | 'system'
-  target_id: string
-  role_id: string
-  inherited: number
-}
+type Stored = AssignmentsTable
 
 type ParsedGrant = ReturnType<typeof GrantSchema.parse>
 

@@ -50,15 +50,20 @@ export async function findDomain(db: Db, ref: DomainRef): Promise<DomainFacts | 
   return row && { id: row.id, name: row.name, enabled: Boolean(row.enabled) }
 }
 
+/**
+ * For a reference by name, the id of its domain; null when the reference needs one and the domain is missing;
+ * undefined for a reference by id.
+ */
+async function domainIdOf(db: Db, ref: UserRef | ProjectRef): Promise<string | null | undefined> {
+  if (ref.id !== undefined) return undefined
+  if (!ref.domain || ref.name === undefined) return null
+  return (await findDomain(db, ref.domain))?.id ?? null
+}
+
 /** The user named by id, or by name within a domain, or undefined. */
 export async function findUser(db: Db, ref: UserRef): Promise<UserFacts | undefined> {
-  let domainId: string | undefined
-  if (ref.id === undefined) {
-    if (!ref.domain || ref.name === undefined) return undefined
-    const domain = await findDomain(db, ref.domain)
-    if (!domain) return undefined
-    domainId = domain.id
-  }
+  const domainId = await domainIdOf(db, ref)
+  if (domainId === null) return undefined
   const qb = db
     .selectFrom('identity_users as u')
     .innerJoin('identity_domains as d', 'd.id', 'u.domain_id')
@@ -99,13 +104,8 @@ export async function findUser(db: Db, ref: UserRef): Promise<UserFacts | undefi
 
 /** The project named by id, or by name within a domain, or undefined. */
 export async function findProject(db: Db, ref: ProjectRef): Promise<ProjectFacts | undefined> {
-  let domainId: string | undefined
-  if (ref.id === undefined) {
-    if (!ref.domain || ref.name === undefined) return undefined
-    const domain = await findDomain(db, ref.domain)
-    if (!domain) return undefined
-    domainId = domain.id
-  }
+  const domainId = await domainIdOf(db, ref)
+  if (domainId === null) return undefined
   const qb = db
     .selectFrom('identity_projects as p')
     .innerJoin('identity_domains as d', 'd.id', 'p.domain_id')
