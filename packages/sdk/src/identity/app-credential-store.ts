@@ -1,7 +1,7 @@
 import type { Selectable } from 'kysely'
 import type { Db } from '../store/types.js'
 import type { AppCredentialsTable } from './auth-tables.js'
-import type { AppCredentialFacts } from './token-service.js'
+import type { AppCredentialFacts } from './token-info.js'
 
 /** An application credential row, secret hash included: never leaves the SDK. */
 export interface AppCredentialRecord extends AppCredentialFacts {

@@ -7,7 +7,8 @@ import { type PasswordMethodDeps, verifyPasswordMethod } from './password-method
 import { assertUserUsable, authFailed, findUser } from './principals.js'
 import { type RoleResolver, resolveRequestedScope, scopeByIds } from './scope.js'
 import { verifySecret } from './secrets.js'
-import { restrictRoles, type TokenService } from './token-service.js'
+import { restrictRoles } from './token-info.js'
+import type { TokenService } from './token-service.js'
 
 /** What {@link Authenticator} needs. */
 export interface AuthenticatorDeps extends PasswordMethodDeps {

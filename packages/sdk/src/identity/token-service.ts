@@ -2,10 +2,11 @@ import { randomBytes } from 'node:crypto'
 import type { Clock } from '../core/clock.js'
 import { CloudError } from '../core/errors.js'
 import type { Store } from '../store/types.js'
-import type { TokenInfo, TokenRole } from './auth-schemas.js'
-import { authFailed, findUser, type UserFacts } from './principals.js'
+import type { TokenInfo } from './auth-schemas.js'
+import { findUser, type UserFacts } from './principals.js'
 import type { RevocationList } from './revocation.js'
 import { type ResolvedScope, type RoleResolver, scopeByIds } from './scope.js'
+import { type AppCredentialFacts, restrictRoles, type TokenSubject, toInfo } from './token-info.js'
 import type { TokenPayload } from './tokens.js'
 
 /** Turns payloads into token strings and back; `decode` returns undefined for anything not a valid token. */
@@ -17,17 +18,6 @@ export interface TokenCodec {
    * decline, to keep garbage tokens from causing a reload each).
    */
   refreshKeys?(): Promise<boolean>
-}
-
-/** An application credential as token validation needs it. */
-export interface AppCredentialFacts {
-  id: string
-  name: string
-  userId: string
-  projectId: string
-  roleIds: string[]
-  expiresAt: string | null
-  unrestricted: boolean
 }
 
 /** What {@link TokenService} needs. */
@@ -56,11 +46,6 @@ export interface IssueOptions {
   /** The audit id of the token this one was rescoped from. */
   parentAuditId?: string
   appCredential?: AppCredentialFacts
-}
-
-/** Who a token is for: what it shows of its user. */
-export type TokenSubject = Pick<UserFacts, 'id' | 'name' | 'passwordExpiresAt'> & {
-  domain: { id: string; name: string }
 }
 
 interface Cached {
@@ -193,44 +178,6 @@ export class TokenService {
   }
 }
 
-/** The roles of an application-credential token: those it was given that the user still has. */
-export function restrictRoles(roles: TokenRole[], appCredential: AppCredentialFacts): TokenRole[] {
-  const allowed = roles.filter((role) => appCredential.roleIds.includes(role.id))
-  if (allowed.length === 0) throw authFailed(`application credential ${appCredential.id} has no role left`)
-  return allowed
-}
-
 function invalidToken(cause: unknown): CloudError {
   return new CloudError('NOT_FOUND', 'Could not find token.', { resource: { type: 'token' }, cause })
-}
-
-function toInfo(
-  token: string,
-  payload: TokenPayload,
-  user: TokenSubject,
-  scope: ResolvedScope,
-  appCredential: AppCredentialFacts | undefined,
-): TokenInfo {
-  const info: TokenInfo = {
-    token,
-    methods: payload.m,
-    user: {
-      id: user.id,
-      name: user.name,
-      domain: { id: user.domain.id, name: user.domain.name },
-      passwordExpiresAt: user.passwordExpiresAt,
-    },
-    issuedAt: payload.iat,
-    expiresAt: payload.exp,
-    auditIds: payload.pa ? [payload.a, payload.pa] : [payload.a],
-    roles: scope.roles,
-  }
-  if (scope.project) info.project = scope.project
-  if (scope.domain) info.domain = scope.domain
-  if (scope.system) info.system = true
-  if (appCredential) {
-    const { id, name, unrestricted } = appCredential
-    info.applicationCredential = { id, name, restricted: !unrestricted }
-  }
-  return info
 }
