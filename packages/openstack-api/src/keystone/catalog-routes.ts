@@ -3,6 +3,7 @@ import {
   EndpointCreateSchema,
   type EndpointFilters,
   EndpointUpdateSchema,
+  isCloudError,
   type ListQueryInput,
   RegionCreateSchema,
   RegionUpdateSchema,
@@ -137,10 +138,22 @@ function endpointInput<S extends typeof EndpointCreateSchema | typeof EndpointUp
 /** `/v3/endpoints`. */
 function endpointRoutes(api: FastifyInstance, cloud: Cloud): void {
   const { identity } = cloud
+  // Keystone creates a region named only by the legacy `region` attribute of an endpoint, for the clients of
+  // v2-era catalogs that never made regions; `region_id` must name an existing one.
+  const ensureLegacyRegion = async (request: FastifyRequest, regionId: string | null | undefined) => {
+    const legacy = (request.body as { endpoint?: { region?: unknown; region_id?: unknown } } | undefined)
+      ?.endpoint
+    if (!regionId || legacy?.region === undefined || legacy.region_id !== undefined) return
+    await identity.getRegion(request.ctx, regionId).catch(async (error: unknown) => {
+      if (!isCloudError(error, 'NOT_FOUND')) throw error
+      await identity.createRegion(request.ctx, { id: regionId })
+    })
+  }
   const filters: FieldMap = { service_id: 'serviceId', region_id: 'regionId', interface: 'interface' }
 
   api.post('/v3/endpoints', async (request, reply) => {
     const input = endpointInput(EndpointCreateSchema, request.body)
+    await ensureLegacyRegion(request, input.regionId)
     const endpoint = await identity.createEndpoint(request.ctx, input)
     return reply.code(201).send({ endpoint: endpointView(request, endpoint) })
   })
@@ -165,6 +178,7 @@ function endpointRoutes(api: FastifyInstance, cloud: Cloud): void {
   api.patch<IdParams>('/v3/endpoints/:id', async (request) => {
     const { id } = request.params
     const patch = endpointInput(EndpointUpdateSchema, request.body, id)
+    await ensureLegacyRegion(request, patch.regionId)
     return { endpoint: endpointView(request, await identity.updateEndpoint(request.ctx, id, patch)) }
   })
 

@@ -167,7 +167,8 @@ export function appCredentialView(request: FastifyRequest, credential: Applicati
     description,
     user_id: userId,
     project_id: projectId,
-    expires_at: time(expiresAt),
+    // Keystone shows this one naive, with microseconds, as it was sent: `2026-01-01T00:00:00.123456`.
+    expires_at: expiresAt ? expiresAt.replace(/Z$/, '') : null,
     unrestricted,
     roles: roles.map((role) => ({ id: role.id, name: role.name, domain_id: null })),
     ...(secret !== undefined && { secret }),

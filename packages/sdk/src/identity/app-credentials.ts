@@ -63,6 +63,16 @@ export interface AppCredentialsApi {
   deleteApplicationCredential(ctx: RequestContext, userId: string, id: string): Promise<void>
 }
 
+/**
+ * An expiry in UTC with microseconds, `2026-01-01T00:00:00.123456Z`. Keystone keeps microseconds, and clients
+ * compare the expiry they sent with the one they get back.
+ */
+function utcMicros(input: string): string {
+  const exact = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d{1,6}))?(?:Z|[+-]00:?00)?$/.exec(input)
+  if (exact) return `${exact[1]}.${(exact[2] ?? '').padEnd(6, '0')}Z`
+  return isoTime(Date.parse(input)).replace('Z', '000Z')
+}
+
 /** Builds the {@link AppCredentialsApi}. */
 export function appCredentialsApi(deps: IdentityDeps): AppCredentialsApi {
   const { store, policy, events } = deps
@@ -137,7 +147,7 @@ export function appCredentialsApi(deps: IdentityDeps): AppCredentialsApi {
         project_id: ctx.projectId,
         description: body.description ?? null,
         secret_hash: secretHash,
-        expires_at: body.expiresAt ? isoTime(Date.parse(body.expiresAt)) : null,
+        expires_at: body.expiresAt ? utcMicros(body.expiresAt) : null,
         unrestricted: body.unrestricted ? 1 : 0,
         roles: JSON.stringify([...new Set(roles.map((role) => role!.id))]),
       }

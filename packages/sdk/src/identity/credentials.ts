@@ -139,13 +139,12 @@ export function credentialsApi(deps: IdentityDeps, sealer: BlobSealer): Credenti
     async updateCredential(ctx, id, patch) {
       const row = await load(id)
       policy.enforce(ctx, 'identity:update_credential', { user_id: row.user_id })
-      if (patch.blob !== undefined && row.type === 'ec2' && ec2Access(patch.blob) !== row.access_key) {
-        throw new CloudError('INVALID', 'The access key of an ec2 credential cannot change.', {
-          details: { path: 'blob' },
-        })
-      }
+      // The id stays what it was (the hash of the first access key), as in Keystone; lookups go by access_key.
+      const accessKey =
+        patch.blob !== undefined && row.type === 'ec2' ? ec2Access(patch.blob) : row.access_key
       const next = {
         ...row,
+        access_key: accessKey,
         blob: patch.blob === undefined ? row.blob : sealer.seal(patch.blob),
         project_id: patch.projectId === undefined ? row.project_id : patch.projectId,
         revision: Number(row.revision) + 1,
