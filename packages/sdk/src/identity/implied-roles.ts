@@ -97,7 +97,8 @@ export function impliedRolesApi(deps: IdentityDeps): ImpliedRolesApi {
           throw new CloudError('FORBIDDEN', `${implied.name} may not be an implied role.`)
         }
         if (prior.domain_id === GLOBAL && implied.domain_id !== GLOBAL) {
-          throw new CloudError('INVALID', 'A global role cannot imply a domain-specific role.')
+          // 403 as in Keystone (Tempest checks it): the rule is refused, not malformed.
+          throw new CloudError('FORBIDDEN', 'A global role cannot imply a domain-specific role.')
         }
         const rules = await impliedRules(tx.db)
         if (priorRoleId === impliedRoleId || closure(rules, impliedRoleId).includes(priorRoleId)) {

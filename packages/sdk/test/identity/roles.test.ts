@@ -97,7 +97,7 @@ describe('roles', () => {
     expect(await code(f.id.createImpliedRole(admin, reader, reader))).toBe('INVALID')
     const d = await f.id.createDomain(admin, { name: 'acme' })
     const local = await f.id.createRole(admin, { name: 'local', domainId: d.id })
-    expect(await code(f.id.createImpliedRole(admin, reader, local.id))).toBe('INVALID')
+    expect(await code(f.id.createImpliedRole(admin, reader, local.id))).toBe('FORBIDDEN')
     await f.id.createImpliedRole(admin, local.id, reader)
     expect(await code(f.id.createImpliedRole(memberOf('p'), observer.id, member))).toBe('FORBIDDEN')
 
