@@ -86,7 +86,7 @@ export async function benchIdentityCrypto(): Promise<Figure[]> {
   const { memoryCost, timeCost, parallelism } = hasher.cost
   return [
     { name: 'token encodes/s (one core)', value: encodes, unit: '/s' },
-    { name: 'token decodes/s (one core)', value: decodes, unit: '/s', goal: { ratio: 1, of: 100_000 } },
+    { name: 'token decodes/s (one core)', value: decodes, unit: '/s' },
     {
       name: 'token decodes/s vs bare AES-256-GCM decryption',
       value: decodes,

@@ -33,7 +33,7 @@ async function inProcess(): Promise<Figure[]> {
   const { identity } = cloud
   const ctx = cloud.system()
   const tokens = await Promise.all(
-    Array.from({ length: 2000 }, () =>
+    Array.from({ length: 20_000 }, () =>
       identity
         .authenticate({
           identity: { methods: ['token'], token: { id: first.token } },
@@ -43,7 +43,8 @@ async function inProcess(): Promise<Figure[]> {
   )
   // Each token is validated once, so the per-token cache never hits; what its user and scope resolve to is
   // shared by all of them, as it is between the many tokens of one user in a real cloud.
-  const validate = await best(3, () => rate(tokens.length, (i) => identity.validateToken(ctx, tokens[i]!)))
+  // One pass only: a second pass over the same tokens would hit the per-token cache.
+  const validate = await rate(tokens.length, (i) => identity.validateToken(ctx, tokens[i]!))
   const cold = await setup(0)
   const coldTokens = await Promise.all(
     Array.from({ length: 1000 }, () =>
