@@ -1,16 +1,11 @@
-import { CompiledQuery, Kysely, PostgresDialect, sql } from 'kysely'
+import { CompiledQuery, Kysely, PostgresDialect } from 'kysely'
 import pg from 'pg'
 import type { CloudError } from '../core/errors.js'
-import { closedError, commitError, toStoreError } from './errors.js'
-import { applyMigrations } from './migrate.js'
+import { commitError, toStoreError } from './errors.js'
+import { KyselyStore } from './kysely-store.js'
 import { BEGIN_SQL, COMMIT_SQL, kyselyPool, ROLLBACK_SQL } from './postgres-pool.js'
-import {
-  type HookErrorHandler,
-  runTransaction,
-  type TransactionRunner,
-  warnHookError,
-} from './transaction.js'
-import type { Db, Migration, Store, Transaction, TransactionOptions } from './types.js'
+import { type HookErrorHandler, type TransactionRunner, warnHookError } from './transaction.js'
+import type { Db, Store } from './types.js'
 
 /** Options of {@link postgresStore}. */
 export interface PostgresStoreOptions {
@@ -54,13 +49,13 @@ export function postgresStore(options: PostgresStoreOptions): Store {
   return new PostgresStore(options)
 }
 
-class PostgresStore implements Store {
+class PostgresStore extends KyselyStore {
   readonly dialect = 'postgres' as const
   readonly db: Db
-  private readonly runner: TransactionRunner
-  private closed = false
+  protected readonly runner: TransactionRunner
 
   constructor(options: PostgresStoreOptions) {
+    super()
     const types = new pg.TypeOverrides()
     types.setTypeParser(pg.types.builtins.INT8, 'text', parseInt8)
     const pool = new pg.Pool({
@@ -98,26 +93,6 @@ class PostgresStore implements Store {
           return result
         }),
     }
-  }
-
-  transaction<T>(fn: (tx: Transaction) => Promise<T>, options?: TransactionOptions): Promise<T> {
-    if (this.closed) return Promise.reject(closedError())
-    return runTransaction(this.runner, fn, options)
-  }
-
-  migrate(migrations: readonly Migration[]): Promise<void> {
-    return applyMigrations(this, migrations).then(() => undefined)
-  }
-
-  async ping(): Promise<void> {
-    if (this.closed) throw closedError()
-    await sql`select 1`.execute(this.db)
-  }
-
-  async close(): Promise<void> {
-    if (this.closed) return
-    this.closed = true
-    await this.db.destroy()
   }
 }
 

@@ -1,19 +1,13 @@
 import { existsSync } from 'node:fs'
 import { dirname } from 'node:path'
 import Database from 'better-sqlite3'
-import { Kysely, SqliteDialect, sql } from 'kysely'
+import { Kysely, SqliteDialect } from 'kysely'
 import { CloudError } from '../core/errors.js'
-import { closedError, commitError, doomedError, driverErrorCode, toStoreError } from './errors.js'
-import { applyMigrations } from './migrate.js'
+import { commitError, doomedError, driverErrorCode, toStoreError } from './errors.js'
+import { KyselyStore } from './kysely-store.js'
 import { CachedSqliteDatabase, DEFAULT_STATEMENT_CACHE_SIZE } from './sqlite-database.js'
-import {
-  type HookErrorHandler,
-  runTransaction,
-  sleep,
-  type TransactionRunner,
-  warnHookError,
-} from './transaction.js'
-import type { Db, Migration, Store, Transaction, TransactionOptions } from './types.js'
+import { type HookErrorHandler, sleep, type TransactionRunner, warnHookError } from './transaction.js'
+import type { Db, Store } from './types.js'
 
 /** Options of {@link sqliteStore}. */
 export interface SqliteStoreOptions {
@@ -49,20 +43,20 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
   return new SqliteStore(options)
 }
 
-class SqliteStore implements Store {
+class SqliteStore extends KyselyStore {
   readonly dialect = 'sqlite' as const
   readonly db: Db
   private readonly database: CachedSqliteDatabase
-  private readonly runner: TransactionRunner
+  protected readonly runner: TransactionRunner
   private readonly busyTimeoutMs: number
   // BEGIN, COMMIT and ROLLBACK go straight to better-sqlite3: the transaction holds Kysely's only connection
   // already, and skipping the query builder makes a small transaction measurably cheaper.
   private readonly begin: Database.Statement
   private readonly commit: Database.Statement
   private readonly rollback: Database.Statement
-  private closed = false
 
   constructor(private readonly options: SqliteStoreOptions) {
+    super()
     this.busyTimeoutMs = options.busyTimeoutMs ?? 5000
     const raw = openDatabase(options.path, this.busyTimeoutMs)
     this.database = new CachedSqliteDatabase(
@@ -103,24 +97,7 @@ class SqliteStore implements Store {
     }
   }
 
-  transaction<T>(fn: (tx: Transaction) => Promise<T>, options?: TransactionOptions): Promise<T> {
-    if (this.closed) return Promise.reject(closedError())
-    return runTransaction(this.runner, fn, options)
-  }
-
-  migrate(migrations: readonly Migration[]): Promise<void> {
-    return applyMigrations(this, migrations).then(() => undefined)
-  }
-
-  async ping(): Promise<void> {
-    if (this.closed) throw closedError()
-    await sql`select 1`.execute(this.db)
-  }
-
-  async close(): Promise<void> {
-    if (this.closed) return
-    this.closed = true
-    await this.db.destroy()
+  protected override release(): void {
     this.database.close()
   }
 
