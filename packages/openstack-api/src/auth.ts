@@ -43,7 +43,12 @@ export function authenticate(validate: TokenValidator): AuthenticateHook {
 
 /** The token of the request, or undefined when the header is missing or blank. */
 function tokenOf(request: FastifyRequest): string | undefined {
-  const value = request.headers[AUTH_TOKEN_HEADER]
+  return headerToken(request, AUTH_TOKEN_HEADER)
+}
+
+/** The value of a token header (`X-Auth-Token`, `X-Subject-Token`), or undefined when missing or blank. */
+export function headerToken(request: FastifyRequest, header: string): string | undefined {
+  const value = request.headers[header]
   const token = (Array.isArray(value) ? value[0] : value)?.trim()
   return token ? token : undefined
 }

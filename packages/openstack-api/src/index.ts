@@ -22,6 +22,7 @@ export {
   AUTH_TOKEN_HEADER,
   type AuthenticateHook,
   authenticate,
+  headerToken,
   MISSING_TOKEN_MESSAGE,
   type TokenValidator,
 } from './auth.js'

@@ -1,9 +1,10 @@
-import type { Cloud } from '@nubis/sdk'
-import { CloudError } from '@nubis/sdk'
+import { type Cloud, CloudError } from '@nubis/sdk'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { z } from 'zod'
+import { headerToken } from '../auth.js'
 import { parseBody } from '../body.js'
-import { selfLink } from '../urls.js'
+import { collectionLinks } from '../paging.js'
+import { collection, domainView, projectView } from './render.js'
 import { catalogBody, tokenBody } from './token-body.js'
 
 const SUBJECT_TOKEN_HEADER = 'x-subject-token'
@@ -17,8 +18,7 @@ const AuthBodySchema = z.object({
 })
 
 function subjectToken(request: FastifyRequest): string {
-  const value = request.headers[SUBJECT_TOKEN_HEADER]
-  const token = (Array.isArray(value) ? value[0] : value)?.trim()
+  const token = headerToken(request, SUBJECT_TOKEN_HEADER)
   if (!token) throw new CloudError('INVALID', 'The X-Subject-Token header is required.')
   return token
 }
@@ -52,39 +52,35 @@ export function authRoutes(api: FastifyInstance, cloud: Cloud): void {
     return reply.code(204).send()
   })
 
+  // The caller's token was validated by the authenticate hook; its context carries the scope the catalog needs.
   api.get('/v3/auth/catalog', async (request) => {
-    const info = await identity.validateToken(request.ctx, tokenOf(request))
-    return { catalog: catalogBody(await identity.tokenCatalog(info)), links: links(request) }
+    const { projectId, userId } = request.ctx
+    return {
+      catalog: catalogBody(await identity.catalog({ projectId, userId })),
+      links: collectionLinks(request),
+    }
   })
 
   api.get('/v3/auth/projects', async (request) => {
     const projects = await identity.listAuthProjects(request.ctx)
-    return {
-      projects: projects.map((p) => ({ ...projectLinks(request, p.id), ...p })),
-      links: links(request),
-    }
+    return collection(
+      request,
+      'projects',
+      projects.map((project) => projectView(request, project)),
+    )
   })
 
   api.get('/v3/auth/domains', async (request) => {
     const domains = await identity.listAuthDomains(request.ctx)
-    return { domains, links: links(request) }
+    return collection(
+      request,
+      'domains',
+      domains.map((domain) => domainView(request, domain)),
+    )
   })
 
   api.get('/v3/auth/system', async (request) => {
     const system = (await identity.hasSystemAccess(request.ctx)) ? [{ all: true }] : []
-    return { system, links: links(request) }
+    return { system, links: collectionLinks(request) }
   })
-}
-
-function tokenOf(request: FastifyRequest): string {
-  const value = request.headers['x-auth-token']
-  return (Array.isArray(value) ? value[0] : value) ?? ''
-}
-
-function links(request: FastifyRequest) {
-  return { self: selfLink(request, request.url.split('?')[0]!).href, previous: null, next: null }
-}
-
-function projectLinks(request: FastifyRequest, id: string) {
-  return { links: { self: selfLink(request, `${request.url.split('/v3/')[0]}/v3/projects/${id}`).href } }
 }
