@@ -83,16 +83,12 @@ export function assignmentsApi(deps: IdentityDeps): AssignmentsApi {
     return row
   }
 
+  // A grant is its whole row: every column must match.
   const find = (tx: Pick<Transaction, 'db'>, row: Stored) =>
     tx.db
       .selectFrom('identity_assignments')
       .select('role_id')
-      .where('actor_type', '=', row.actor_type)
-      .where('actor_id', '=', row.actor_id)
-      .where('target_type', '=', row.target_type)
-      .where('target_id', '=', row.target_id)
-      .where('role_id', '=', row.role_id)
-      .where('inherited', '=', row.inherited)
+      .where((eb) => eb.and({ ...row }))
       .executeTakeFirst()
 
   const eventOf = (g: ParsedGrant, requestId: string): AssignmentEvent & { requestId: string } => ({
@@ -125,12 +121,7 @@ export function assignmentsApi(deps: IdentityDeps): AssignmentsApi {
         if (!(await find(tx, row))) throw notFound('role assignment', g.roleId)
         await tx.db
           .deleteFrom('identity_assignments')
-          .where('actor_type', '=', row.actor_type)
-          .where('actor_id', '=', row.actor_id)
-          .where('target_type', '=', row.target_type)
-          .where('target_id', '=', row.target_id)
-          .where('role_id', '=', row.role_id)
-          .where('inherited', '=', row.inherited)
+          .where((eb) => eb.and({ ...row }))
           .execute()
         // Tokens of the users this grant reached, on its target, stop carrying the role.
         const users = g.userId ? [g.userId] : await membersOf(tx, g.groupId!)

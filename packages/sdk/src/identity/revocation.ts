@@ -113,8 +113,8 @@ export class RevocationList {
     const now = this.options.clock.now()
     const { store } = this.options
     const rows = await store.db.selectFrom('identity_revocations').selectAll().orderBy('id').execute()
-    // PostgreSQL returns bigint columns as strings.
-    const live = rows.filter((row) => Number(row.expires_at) >= now)
+    // The store reads bigint columns as numbers on both dialects (epoch ms fit a double exactly).
+    const live = rows.filter((row) => row.expires_at >= now)
     if (live.length < rows.length) {
       await store.db.deleteFrom('identity_revocations').where('expires_at', '<', now).execute()
     }
@@ -126,8 +126,8 @@ export class RevocationList {
       projectId: row.project_id,
       domainId: row.domain_id,
       auditId: row.audit_id,
-      issuedBefore: Number(row.issued_before),
-      expiresAt: Number(row.expires_at),
+      issuedBefore: row.issued_before,
+      expiresAt: row.expires_at,
     }))
     this.loadedAt = now
   }
