@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import type { Clock } from './core/clock.js'
 import { IdentityOptionsSchema } from './identity/options.js'
+import { ImageOptionsSchema } from './image/options.js'
 import type { Migration, Store } from './store/types.js'
 
 const isStore = (value: unknown): value is Store =>
@@ -48,6 +49,8 @@ export const CloudOptionsSchema = z.object({
     .optional(),
   /** Identity: token lifetime and caching, password hashing cost, Keystone's security-compliance rules. */
   identity: IdentityOptionsSchema.default(IdentityOptionsSchema.parse({})),
+  /** Image: the stores holding image data (`{ stores: { local: localImageStore({ dir }) } }`), staging, conversion. */
+  image: ImageOptionsSchema.default(ImageOptionsSchema.parse({})),
   /** Extra migrations of the host application's own tables, run after the cloud's own. */
   migrations: z.array(z.custom<Migration>((m) => typeof (m as Migration)?.up === 'function')).optional(),
 })

@@ -12,6 +12,10 @@ import { authMigrations } from './identity/auth-tables.js'
 import { IDENTITY_POLICY } from './identity/policy-rules.js'
 import { createIdentity, type Identity } from './identity/service.js'
 import { identityMigrations } from './identity/tables.js'
+import type { ImageApi } from './image/api.js'
+import { IMAGE_POLICY } from './image/policy-rules.js'
+import { createImageService } from './image/service.js'
+import { imageMigrations } from './image/tables.js'
 import { sqliteStore } from './store/sqlite.js'
 import type { Store } from './store/types.js'
 
@@ -36,6 +40,8 @@ export interface Cloud {
   readonly clock: Clock
   /** Users, projects, roles, the catalog and tokens: Keystone's part of the cloud. */
   readonly identity: Identity
+  /** Images and their data in the configured stores: Glance's part of the cloud. */
+  readonly image: ImageApi
   /** A trusted context for the host application's own jobs: every policy check passes. */
   system(signal?: AbortSignal): RequestContext
   /** Stops background work and closes the store. Idempotent. */
@@ -57,7 +63,7 @@ export async function createCloud(options: CloudOptions = {}): Promise<Cloud> {
   const clock = config.clock ?? systemClock
   // Built before the store is opened so that bad rules fail without leaving a database handle behind.
   const policy = createPolicy({
-    defaults: { ...IDENTITY_POLICY, ...AUTH_POLICY },
+    defaults: { ...IDENTITY_POLICY, ...AUTH_POLICY, ...IMAGE_POLICY },
     overrides: config.policy?.overrides,
   })
   const store = config.store ?? sqliteStore({ path: ':memory:' })
@@ -68,6 +74,7 @@ export async function createCloud(options: CloudOptions = {}): Promise<Cloud> {
       ...quotaMigrations,
       ...identityMigrations,
       ...authMigrations,
+      ...imageMigrations,
       ...(config.migrations ?? []),
     ])
   } catch (error) {
@@ -92,6 +99,8 @@ export async function createCloud(options: CloudOptions = {}): Promise<Cloud> {
     onSettled: (task) =>
       events.emit(`core.task.${task.state}` as 'core.task.succeeded', { id: task.id, task }),
   })
+  const quotas = createQuota({ defaults: config.quotas?.defaults })
+  const image = createImageService({ store, events, policy, clock, quotas, tasks, config: config.image })
   const recoverEveryMs = config.tasks?.recoverEveryMs ?? leaseMs
   let recovering: Promise<unknown> = Promise.resolve()
   const recover = () => {
@@ -105,11 +114,12 @@ export async function createCloud(options: CloudOptions = {}): Promise<Cloud> {
     store,
     events,
     policy,
-    quotas: createQuota({ defaults: config.quotas?.defaults }),
+    quotas,
     tasks,
     settings,
     clock,
     identity,
+    image,
     system: (signal) => systemContext(signal),
     close() {
       closed ??= (async () => {

@@ -1,0 +1,159 @@
+import { CloudError } from '../core/errors.js'
+import { casUpdate } from '../store/cas.js'
+import type { ImageApi } from './api.js'
+import { type ImageDeps, imageTarget } from './deps.js'
+import { visibleRow } from './images.js'
+import { findImageRow } from './rows.js'
+
+/** Glance's limit of tags on one image (`image_tag_quota`). */
+export const MAX_IMAGE_TAGS = 128
+
+/** Deleting images, their tags, and deactivation. */
+export type ImageLifecycleApi = Pick<
+  ImageApi,
+  'deleteImage' | 'addImageTag' | 'removeImageTag' | 'deactivateImage' | 'reactivateImage'
+>
+
+/** Builds the {@link ImageLifecycleApi}. */
+export function imageLifecycleApi(deps: ImageDeps): ImageLifecycleApi {
+  const { store, policy, events } = deps
+  const now = () => new Date(deps.clock.now()).toISOString()
+
+  const transition = async (
+    ctx: Parameters<ImageApi['deactivateImage']>[0],
+    id: string,
+    to: 'active' | 'deactivated',
+  ) => {
+    const action = to === 'deactivated' ? 'image:deactivate' : 'image:reactivate'
+    await store.transaction(async (tx) => {
+      const row = await visibleRow(deps, ctx, id, tx)
+      policy.enforce(ctx, action, imageTarget(row))
+      if (row.status === to) return // Glance answers 204 for a repeated call
+      const from = to === 'deactivated' ? 'active' : 'deactivated'
+      if (row.status !== from) {
+        throw new CloudError(
+          'FORBIDDEN',
+          `Not allowed to ${to === 'deactivated' ? 'deactivate' : 'reactivate'} image in status '${row.status}'`,
+        )
+      }
+      const updated = await casUpdate(
+        tx,
+        'image_images',
+        id,
+        Number(row.revision),
+        { status: to },
+        { type: 'image', now: now() },
+      )
+      events.emitAfterCommit(tx, 'image.image.updated', { id, owner: updated.owner, status: to })
+    })
+  }
+
+  return {
+    async deleteImage(ctx, id) {
+      const row = await visibleRow(deps, ctx, id)
+      policy.enforce(ctx, 'image:delete_image', imageTarget(row))
+      if (row.protected === 1) {
+        throw new CloudError('FORBIDDEN', `Image ${id} is protected and cannot be deleted.`, {
+          resource: { type: 'image', id },
+        })
+      }
+      // Data first, one store at a time, each location row dropped with its data: data that is in use (RBD clones)
+      // stops the delete with CONFLICT and leaves the image whole where it still has data.
+      const locations = await store.db
+        .selectFrom('image_locations')
+        .selectAll()
+        .where('image_id', '=', id)
+        .execute()
+      for (const location of locations) {
+        const driver = deps.stores.find(location.store)
+        if (driver) await driver.delete(location.url, { signal: ctx.signal })
+        await store.db
+          .deleteFrom('image_locations')
+          .where('image_id', '=', id)
+          .where('store', '=', location.store)
+          .execute()
+      }
+      const staged = await store.db
+        .selectFrom('image_staging')
+        .selectAll()
+        .where('image_id', '=', id)
+        .executeTakeFirst()
+      if (staged) await deps.stores.staging?.delete(staged.url, { signal: ctx.signal })
+      await store.transaction(async (tx) => {
+        const current = await findImageRow(tx.db, id)
+        if (!current) return
+        for (const table of ['image_tags', 'image_members', 'image_locations', 'image_staging'] as const) {
+          await tx.db.deleteFrom(table).where('image_id', '=', id).execute()
+        }
+        await tx.db.deleteFrom('image_images').where('id', '=', id).execute()
+        events.emitAfterCommit(tx, 'image.image.deleted', { id, owner: current.owner, status: 'deleted' })
+      })
+    },
+
+    async addImageTag(ctx, id, tag) {
+      if (tag.length === 0 || tag.length > 255 || tag.includes('/')) {
+        throw new CloudError('INVALID', 'A tag is 1 to 255 characters, without "/"', {
+          details: { path: 'tag' },
+        })
+      }
+      await store.transaction(async (tx) => {
+        const row = await visibleRow(deps, ctx, id, tx)
+        policy.enforce(ctx, 'image:modify_image', imageTarget(row))
+        const tags = await tx.db.selectFrom('image_tags').select('tag').where('image_id', '=', id).execute()
+        if (tags.some((t) => t.tag === tag)) return
+        if (tags.length >= MAX_IMAGE_TAGS) {
+          throw new CloudError('QUOTA_EXCEEDED', `Maximum number of tags (${MAX_IMAGE_TAGS}) exceeded`, {
+            details: { resource: 'image_tags', limit: MAX_IMAGE_TAGS },
+          })
+        }
+        await tx.db.insertInto('image_tags').values({ image_id: id, tag }).execute()
+        const updated = await casUpdate(
+          tx,
+          'image_images',
+          id,
+          Number(row.revision),
+          {},
+          { type: 'image', now: now() },
+        )
+        events.emitAfterCommit(tx, 'image.image.updated', {
+          id,
+          owner: updated.owner,
+          status: updated.status,
+        })
+      })
+    },
+
+    async removeImageTag(ctx, id, tag) {
+      await store.transaction(async (tx) => {
+        const row = await visibleRow(deps, ctx, id, tx)
+        policy.enforce(ctx, 'image:modify_image', imageTarget(row))
+        const removed = await tx.db
+          .deleteFrom('image_tags')
+          .where('image_id', '=', id)
+          .where('tag', '=', tag)
+          .executeTakeFirst()
+        if (Number(removed.numDeletedRows) === 0) {
+          throw new CloudError('NOT_FOUND', `Tag ${tag} not found`, {
+            resource: { type: 'image_tag', id: tag },
+          })
+        }
+        const updated = await casUpdate(
+          tx,
+          'image_images',
+          id,
+          Number(row.revision),
+          {},
+          { type: 'image', now: now() },
+        )
+        events.emitAfterCommit(tx, 'image.image.updated', {
+          id,
+          owner: updated.owner,
+          status: updated.status,
+        })
+      })
+    },
+
+    deactivateImage: (ctx, id) => transition(ctx, id, 'deactivated'),
+    reactivateImage: (ctx, id) => transition(ctx, id, 'active'),
+  }
+}
