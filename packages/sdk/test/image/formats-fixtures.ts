@@ -140,3 +140,74 @@ export function qcow2Header(
   }
   return image
 }
+
+/** GUIDs of the VHDX structures the inspector reads. */
+export const VHDX_IDS = {
+  metadataRegion: '8B7CA206-4790-4B9A-B8FE-575F050F886E',
+  fileParameters: 'CAA16737-FA36-4D43-B3B6-33F0AA44E76B',
+  virtualDiskSize: '2FA54224-CD1B-4876-B211-5DBED83BF4B8',
+  parentLocator: 'A8D35F2D-B30B-454D-ABF7-D3D84834AB0C',
+} as const
+
+/**
+ * A minimal VHDX as far as the inspector reads it: identifier, region table at 192 KiB naming a metadata region
+ * at `metadataOffset` (1 MiB by default), whose table lists `items` (id, offset in the region, data).
+ */
+export function vhdxImage(
+  options: {
+    metadataOffset?: number
+    items?: [string, number, Buffer][]
+    size?: bigint
+    hasParent?: boolean
+  } = {},
+): Buffer {
+  const metadataOffset = options.metadataOffset ?? 1 << 20
+  const fileParameters = Buffer.alloc(8)
+  fileParameters.writeUInt32LE(32 << 20, 0)
+  fileParameters.writeUInt32LE(options.hasParent ? 2 : 0, 4)
+  const size = Buffer.alloc(8)
+  size.writeBigUInt64LE(options.size ?? 1n << 30n, 0)
+  const items = options.items ?? [
+    [VHDX_IDS.fileParameters, 0x10000, fileParameters],
+    [VHDX_IDS.virtualDiskSize, 0x10008, size],
+  ]
+  const image = Buffer.alloc(Math.max(metadataOffset + 0x20000, 0x40000))
+  image.write('vhdxfile', 0, 'latin1')
+  image.write('regi', 0x30000, 'latin1')
+  image.writeUInt32LE(1, 0x30000 + 8)
+  Buffer.from(guidBytes(VHDX_IDS.metadataRegion)).copy(image, 0x30000 + 16)
+  image.writeBigUInt64LE(BigInt(metadataOffset), 0x30000 + 32)
+  image.writeUInt32LE(1 << 20, 0x30000 + 40)
+  image.write('metadata', metadataOffset, 'latin1')
+  image.writeUInt16LE(items.length, metadataOffset + 10)
+  items.forEach(([id, offset, data], i) => {
+    const entry = metadataOffset + 32 + i * 32
+    Buffer.from(guidBytes(id)).copy(image, entry)
+    image.writeUInt32LE(offset, entry + 16)
+    image.writeUInt32LE(data.length, entry + 20)
+    if (metadataOffset + offset + data.length <= image.length) data.copy(image, metadataOffset + offset)
+  })
+  return image
+}
+
+/** A VHD footer (big-endian) of `type` (2 fixed, 3 dynamic, 4 differencing) for a disk of `size` bytes. */
+export function vhdFooter(type: number, size: bigint): Buffer {
+  const footer = Buffer.alloc(512)
+  footer.write('conectix', 0, 'latin1')
+  footer.writeUInt32BE(0x10000, 12)
+  footer.writeBigUInt64BE(size, 40)
+  footer.writeBigUInt64BE(size, 48)
+  footer.writeUInt32BE(type, 60)
+  return footer
+}
+
+/** A VDI header (little-endian) of image `type` (1 dynamic, 2 fixed, 4 differencing) for a disk of `size` bytes. */
+export function vdiHeader(type: number, size: bigint): Buffer {
+  const image = Buffer.alloc(1024)
+  image.write('<<< Oracle VM VirtualBox Disk Image >>>\n', 0, 'latin1')
+  image.writeUInt32LE(0xbeda107f, 0x40)
+  image.writeUInt32LE(0x00010001, 0x44)
+  image.writeUInt32LE(type, 0x4c)
+  image.writeBigUInt64LE(size, 0x170)
+  return image
+}

@@ -71,101 +71,100 @@ const IMAGES: Made[] = [
   { file: 'disk.raw', create: ['-f', 'raw', 'disk.raw', '3M'], format: 'raw', driver: 'raw' },
 ]
 
-describe.skipIf(!hasQemuImg)('format inspector on images made by qemu-img', () => {
-  let dir = ''
-  const read = (file: string) => readFileSync(join(dir, file))
+describe.skipIf(!hasQemuImg)(
+  'format inspector on images made by qemu-img (needs qemu-img (apt qemu-utils))',
+  () => {
+    let dir = ''
+    const read = (file: string) => readFileSync(join(dir, file))
 
-  beforeAll(() => {
-    dir = mkdtempSync(join(tmpdir(), 'nubis-formats-'))
-    qemuImg(dir, 'create', '-f', 'raw', 'base.raw', '1M')
-    for (const image of IMAGES) qemuImg(dir, 'create', ...image.create)
-  })
-  afterAll(() => {
-    if (dir) rmSync(dir, { recursive: true, force: true })
-  })
-
-  it.each(IMAGES)('$file is $format with the virtual size qemu reports', (image) => {
-    const found = inspectBuffer(read(image.file))
-    expect(found).toEqual({
-      format: image.format,
-      // A fixed VHD is opened by qemu's vpc driver from its footer; the inspector reads the same field.
-      virtualSize: qemuVirtualSize(dir, image.driver, image.file),
-      ...(image.unsafe && { unsafe: image.unsafe }),
+    beforeAll(() => {
+      dir = mkdtempSync(join(tmpdir(), 'nubis-formats-'))
+      qemuImg(dir, 'create', '-f', 'raw', 'base.raw', '1M')
+      for (const image of IMAGES) qemuImg(dir, 'create', ...image.create)
     })
-  })
-
-  it.each(IMAGES)('$file gives the same answer in 1-byte, odd-sized and 64 KiB chunks', (image) => {
-    const data = read(image.file)
-    const whole = inspectBuffer(data)
-    // One-byte chunks over many MiB are slow; the first 4 MiB cover every header read except a VHDX's
-    // metadata (at 3 MiB) and a fixed VHD's footer, which the other chunkings cover.
-    const head = data.subarray(0, Math.min(data.length, 4 * MiB))
-    expect(inspectChunked(head, [1])).toEqual(inspectBuffer(head))
-    expect(inspectChunked(data, [7, 4093, 511, 65_537])).toEqual(whole)
-    expect(inspectChunked(data, [65_536])).toEqual(whole)
-  })
-
-  it('the data file of a qcow2 is plain raw, and the raw base of a backed qcow2 too', () => {
-    expect(inspectBuffer(read('data-file.raw'))).toEqual({ format: 'raw', virtualSize: 8 * MiB })
-    expect(inspectBuffer(read('base.raw'))).toEqual({ format: 'raw', virtualSize: MiB })
-  })
-
-  it('a VHDX whose file parameters say it has a parent is unsafe', () => {
-    const data = Buffer.from(read('disk.vhdx'))
-    const item = vhdxItemOffset(data, 'CAA16737-FA36-4D43-B3B6-33F0AA44E76B')
-    data.writeUInt32LE(data.readUInt32LE(item + 4) | 2, item + 4)
-    expect(inspectBuffer(data)).toMatchObject({ format: 'vhdx', unsafe: 'vhdx is a differencing disk' })
-  })
-
-  it('a VHDX whose metadata lists a parent locator is unsafe, in any chunking', () => {
-    const data = Buffer.from(read('disk.vhdx'))
-    const table = vhdxMetadataOffset(data)
-    const count = data.readUInt16LE(table + 10)
-    const entry = table + 32 + count * 32
-    guidBytes('A8D35F2D-B30B-454D-ABF7-D3D84834AB0C').forEach((byte, i) => {
-      data[entry + i] = byte
+    afterAll(() => {
+      if (dir) rmSync(dir, { recursive: true, force: true })
     })
-    data.writeUInt32LE(0x20000, entry + 16)
-    data.writeUInt32LE(64, entry + 20)
-    data.writeUInt16LE(count + 1, table + 10)
-    const expected = { format: 'vhdx', virtualSize: 64 * MiB, unsafe: 'vhdx is a differencing disk' }
-    expect(inspectBuffer(data)).toEqual(expected)
-    expect(inspectChunked(data, [1000, 3, 70_000])).toEqual(expected)
-  })
 
-  it('a VHDX cut short before its metadata is unsafe, and one cut before its region table is raw', () => {
-    const data = read('disk.vhdx')
-    expect(inspectBuffer(data.subarray(0, 3 * MiB + 100))).toEqual({
-      format: 'vhdx',
-      unsafe: 'vhdx metadata could not be read before the data ended',
-    })
-    expect(inspectBuffer(data.subarray(0, 200 * 1024))).toEqual({ format: 'raw', virtualSize: 200 * 1024 })
-  })
-
-  it('a dynamic VHD turned into a differencing disk is unsafe, whether the head or the footer says so', () => {
-    const data = Buffer.from(read('dynamic.vhd'))
-    const head = Buffer.from(data)
-    head.writeUInt32BE(4, 60)
-    expect(inspectBuffer(head)).toMatchObject({ format: 'vhd', unsafe: 'vhd is a differencing disk' })
-    const tail = Buffer.from(data)
-    tail.writeUInt32BE(4, tail.length - 512 + 60)
-    expect(inspectBuffer(tail)).toMatchObject({ format: 'vhd', unsafe: 'vhd is a differencing disk' })
-  })
-
-  it('checkDeclaredFormat takes each image under its own format and refuses a raw label on containers', () => {
-    for (const image of IMAGES) {
+    it.each(IMAGES)('$file is $format with the virtual size qemu reports', (image) => {
       const found = inspectBuffer(read(image.file))
-      const own = image.format
-      if (image.unsafe) expect(() => checkDeclaredFormat(own, found)).toThrow(image.unsafe)
-      else expect(() => checkDeclaredFormat(own, found)).not.toThrow()
-      if (own !== 'raw') expect(() => checkDeclaredFormat('raw', found)).toThrow(/declared as raw/)
-    }
-  })
-})
+      expect(found).toEqual({
+        format: image.format,
+        // A fixed VHD is opened by qemu's vpc driver from its footer; the inspector reads the same field.
+        virtualSize: qemuVirtualSize(dir, image.driver, image.file),
+        ...(image.unsafe && { unsafe: image.unsafe }),
+      })
+    })
 
-describe.skipIf(hasQemuImg)('format inspector on images made by qemu-img', () => {
-  it.skip('needs qemu-img (apt qemu-utils)', () => {})
-})
+    it.each(IMAGES)('$file gives the same answer in 1-byte, odd-sized and 64 KiB chunks', (image) => {
+      const data = read(image.file)
+      const whole = inspectBuffer(data)
+      // One-byte chunks over many MiB are slow; the first 4 MiB hold every header read, a VHDX's metadata at
+      // 3 MiB included. Only a fixed VHD's footer lies beyond, and the other chunkings cover it.
+      const head = data.subarray(0, Math.min(data.length, 4 * MiB))
+      expect(inspectChunked(head, [1])).toEqual(inspectBuffer(head))
+      expect(inspectChunked(data, [7, 4093, 511, 65_537])).toEqual(whole)
+      expect(inspectChunked(data, [65_536])).toEqual(whole)
+    })
+
+    it('the data file of a qcow2 is plain raw, and the raw base of a backed qcow2 too', () => {
+      expect(inspectBuffer(read('data-file.raw'))).toEqual({ format: 'raw', virtualSize: 8 * MiB })
+      expect(inspectBuffer(read('base.raw'))).toEqual({ format: 'raw', virtualSize: MiB })
+    })
+
+    it('a VHDX whose file parameters say it has a parent is unsafe', () => {
+      const data = Buffer.from(read('disk.vhdx'))
+      const item = vhdxItemOffset(data, 'CAA16737-FA36-4D43-B3B6-33F0AA44E76B')
+      data.writeUInt32LE(data.readUInt32LE(item + 4) | 2, item + 4)
+      expect(inspectBuffer(data)).toMatchObject({ format: 'vhdx', unsafe: 'vhdx is a differencing disk' })
+    })
+
+    it('a VHDX whose metadata lists a parent locator is unsafe, in any chunking', () => {
+      const data = Buffer.from(read('disk.vhdx'))
+      const table = vhdxMetadataOffset(data)
+      const count = data.readUInt16LE(table + 10)
+      const entry = table + 32 + count * 32
+      guidBytes('A8D35F2D-B30B-454D-ABF7-D3D84834AB0C').forEach((byte, i) => {
+        data[entry + i] = byte
+      })
+      data.writeUInt32LE(0x20000, entry + 16)
+      data.writeUInt32LE(64, entry + 20)
+      data.writeUInt16LE(count + 1, table + 10)
+      const expected = { format: 'vhdx', virtualSize: 64 * MiB, unsafe: 'vhdx is a differencing disk' }
+      expect(inspectBuffer(data)).toEqual(expected)
+      expect(inspectChunked(data, [1000, 3, 70_000])).toEqual(expected)
+    })
+
+    it('a VHDX cut short before its metadata is unsafe, and one cut before its region table is raw', () => {
+      const data = read('disk.vhdx')
+      expect(inspectBuffer(data.subarray(0, 3 * MiB + 100))).toEqual({
+        format: 'vhdx',
+        unsafe: 'vhdx metadata could not be read before the data ended',
+      })
+      expect(inspectBuffer(data.subarray(0, 200 * 1024))).toEqual({ format: 'raw', virtualSize: 200 * 1024 })
+    })
+
+    it('a dynamic VHD turned into a differencing disk is unsafe, whether the head or the footer says so', () => {
+      const data = Buffer.from(read('dynamic.vhd'))
+      const head = Buffer.from(data)
+      head.writeUInt32BE(4, 60)
+      expect(inspectBuffer(head)).toMatchObject({ format: 'vhd', unsafe: 'vhd is a differencing disk' })
+      const tail = Buffer.from(data)
+      tail.writeUInt32BE(4, tail.length - 512 + 60)
+      expect(inspectBuffer(tail)).toMatchObject({ format: 'vhd', unsafe: 'vhd is a differencing disk' })
+    })
+
+    it('checkDeclaredFormat takes each image under its own format and refuses a raw label on containers', () => {
+      for (const image of IMAGES) {
+        const found = inspectBuffer(read(image.file))
+        const own = image.format
+        if (image.unsafe) expect(() => checkDeclaredFormat(own, found)).toThrow(image.unsafe)
+        else expect(() => checkDeclaredFormat(own, found)).not.toThrow()
+        if (own !== 'raw') expect(() => checkDeclaredFormat('raw', found)).toThrow(/declared as raw/)
+      }
+    })
+  },
+)
 
 /** Where the VHDX metadata region starts, from the region table at 192 KiB. */
 function vhdxMetadataOffset(data: Buffer): number {

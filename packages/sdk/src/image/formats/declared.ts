@@ -52,7 +52,7 @@ export function checkDeclaredFormat(declared: DiskFormat, found: Inspection): vo
   }
   // The label reaches the service from the API; an unknown one is refused here rather than treated as raw.
   if (!(DISK_FORMATS as readonly string[]).includes(declared))
-    refuse(`Unknown disk_format ${JSON.stringify(String(declared))}`, 'unknown disk format')
+    refuse(`Unknown disk_format ${JSON.stringify(String(declared).slice(0, 64))}`, 'unknown disk format')
   if (found.unsafe) refuse(`Image data declared as ${declared} is unsafe: ${found.unsafe}`, found.unsafe)
   if (INSPECTED.has(declared) && detected !== declared)
     refuse(

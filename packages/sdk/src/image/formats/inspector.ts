@@ -1,9 +1,7 @@
 import { ByteView } from './bytes.js'
-import { sniffIso } from './iso.js'
+import { sniffIso, sniffVdi, sniffVhdHead, sniffVhdTail } from './fixed-headers.js'
 import { sniffQcow2 } from './qcow2.js'
 import { HEAD_BYTES, type Inspection, inspection, type Sniffer, TAIL_BYTES } from './types.js'
-import { sniffVdi } from './vdi.js'
-import { sniffVhdHead, sniffVhdTail } from './vhd.js'
 import { sniffVhdx, VhdxMetadataReader } from './vhdx.js'
 import { sniffVmdk } from './vmdk.js'
 
