@@ -1,7 +1,8 @@
-// `npm run bench [-- store|events|identity|identity-crypto]`: prints each figure with its ratio to the reference named in the issues.
+// `npm run bench [-- store|events|identity|identity-crypto|image]`: prints each figure with its ratio to the reference named in the issues.
 import { benchEvents } from './events.js'
 import { benchIdentity } from './identity.js'
 import { benchIdentityCrypto } from './identity-crypto.js'
+import { benchImage } from './image.js'
 import { type Figure, report } from './report.js'
 import { benchStore } from './store.js'
 
@@ -10,6 +11,7 @@ const suites: Record<string, () => Promise<Figure[]>> = {
   store: benchStore,
   'identity-crypto': benchIdentityCrypto,
   identity: benchIdentity,
+  image: benchImage,
 }
 const wanted = process.argv.slice(2)
 const unknown = wanted.filter((name) => !(name in suites))

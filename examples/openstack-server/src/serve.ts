@@ -1,7 +1,8 @@
 import { chmod, mkdir, stat } from 'node:fs/promises'
 import type { AddressInfo } from 'node:net'
 import { join, resolve } from 'node:path'
-import { createApiServer, keystoneApi } from '@nubis/openstack-api'
+import { localImageStore } from '@nubis/drivers/local'
+import { createApiServer, glanceApi, keystoneApi } from '@nubis/openstack-api'
 import { type Cloud, createCloud, sqliteStore } from '@nubis/sdk'
 import type { FastifyInstance } from 'fastify'
 import type { Logger } from 'pino'
@@ -80,10 +81,18 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
   const dbPath = join(dataDir, DB_FILE)
   const probes = runDoctor()
   await prepareDataDir(dataDir, logger)
-  const cloud = await createCloud({ store: sqliteStore({ path: dbPath }) })
+  const cloud = await createCloud({
+    store: sqliteStore({ path: dbPath }),
+    // Image data lives beside the state store; glance-direct uploads are staged in their own directory.
+    image: {
+      stores: { local: localImageStore({ dir: join(dataDir, 'images') }) },
+      staging: localImageStore({ dir: join(dataDir, 'staging') }),
+    },
+  })
   const app = createApiServer({ cloud, logger })
   try {
     await app.register(keystoneApi, { prefix: '/identity', cloud })
+    await app.register(glanceApi, { prefix: '/image', cloud })
     await app.listen({ port: options.port, host: options.host })
   } catch (error) {
     await app.close().catch(() => {})

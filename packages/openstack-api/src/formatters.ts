@@ -107,3 +107,37 @@ export const neutronErrors: ErrorFormatter = {
     body: { NeutronError: { type: neutronErrorType(error), message: error.message, detail: '' } },
   }),
 }
+
+// webob's titles where they differ from Node's reason phrases.
+const WEBOB_TITLES: Readonly<Record<number, string>> = {
+  416: 'Request Range Not Satisfiable',
+}
+
+/**
+ * The `message` of a webob error body: Glance raises `webob.exc.HTTPNotFound(explanation=msg)` and webob renders
+ * the explanation through its body template, so the text carries the template's `<br /><br />` and blank lines.
+ */
+export function webobMessage(message: string): string {
+  return `${message}<br /><br />\n\n\n`
+}
+
+/**
+ * Glance v2: webob's JSON error body, `{"message": "No image found with ID x<br /><br />\n\n\n", "code": "404 Not
+ * Found", "title": "Not Found"}` (`code` is the status line, not a number). A 401 comes from keystonemiddleware in
+ * front of Glance, so it has Keystone's shape. Quota errors are 413, as Glance raises
+ * `HTTPRequestEntityTooLarge` for its storage and count limits.
+ *
+ * webob would answer HTML or plain text to a client that does not accept JSON; this formatter always writes JSON,
+ * which every OpenStack client asks for.
+ */
+export const glanceErrors: ErrorFormatter = {
+  name: 'glance',
+  statusOverrides: { QUOTA_EXCEEDED: 413 },
+  format: (error) => {
+    if (error.status === 401) return keystoneErrors.format(error)
+    const title = WEBOB_TITLES[error.status] ?? error.title
+    return {
+      body: { message: webobMessage(error.message), code: `${error.status} ${title}`, title },
+    }
+  },
+}

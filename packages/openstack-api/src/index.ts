@@ -1,8 +1,8 @@
 /**
  * The plumbing every Nubis OpenStack API reuses: the fastify app factory with request ids, `/healthcheck` and
  * the versions document; CloudError → status mapping with each API's error body format (Keystone, Nova,
- * Neutron); the `X-Auth-Token` authentication hook; body validation; links, paging links and version
- * documents; and a logger that never writes a token or a password.
+ * Neutron, Glance); the `X-Auth-Token` authentication hook; body validation; links, paging links and version
+ * documents; a logger that never writes a token or a password; and the Keystone v3 and Glance v2 plugins.
  *
  * @packageDocumentation
  */
@@ -32,12 +32,16 @@ export { ErrorFormatRegistry, sendError, useErrorFormat } from './error-handling
 export {
   type ErrorFormatter,
   type FormattedError,
+  glanceErrors,
   keystoneErrors,
   neutronErrors,
   neutronErrorType,
   novaErrors,
   novaFaultName,
+  webobMessage,
 } from './formatters.js'
+export { type GlanceApiOptions, glanceApi } from './glance/index.js'
+export { GLANCE_NEWEST_MINOR, GLANCE_V2, GLANCE_VERSIONS } from './glance/versions.js'
 export { KEYSTONE_V3, type KeystoneApiOptions, keystoneApi } from './keystone/index.js'
 export { catalogBody, keystoneTime, tokenBody } from './keystone/token-body.js'
 export { type CreateLoggerOptions, createLogger, REDACT_PATHS } from './logger.js'

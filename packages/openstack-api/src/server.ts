@@ -110,6 +110,8 @@ export function createApiServer(options: CreateApiServerOptions): FastifyInstanc
     logController: new LogController({ requestIdLogLabel: 'requestId' }),
     trustProxy: options.trustProxy ?? false,
     bodyLimit: options.bodyLimit ?? DEFAULT_BODY_LIMIT,
+    // Path parameters carry OpenStack names and tags of up to 255 characters, percent-encoded.
+    routerOptions: { maxParamLength: 1024 },
     // A malformed URL is answered before routing; without this hook fastify would send its own body shape.
     frameworkErrors: (error, request, reply) => {
       reply.header(REQUEST_ID_HEADER, request.id)

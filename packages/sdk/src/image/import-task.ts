@@ -121,6 +121,7 @@ export function importTask(deps: ImageDeps): TaskDefinition<ImportTaskData> {
         .execute()
     }
     const properties = decodeProperties(row.properties)
+    delete properties.os_glance_importing_to_stores
     if (failed.length > 0) properties.os_glance_failed_import = failed.join(',')
     else delete properties.os_glance_failed_import
     const first = done[0]!
@@ -201,6 +202,21 @@ export function importTask(deps: ImageDeps): TaskDefinition<ImportTaskData> {
               : undefined
             if (url && !kept) await driver.delete(url)
           }
+          await store.transaction(async (tx) => {
+            const row = await findImageRow(tx.db, data.imageId)
+            if (!row || row.status === 'importing') return // glance-direct's reset below records the failure
+            const properties = decodeProperties(row.properties)
+            delete properties.os_glance_importing_to_stores
+            properties.os_glance_failed_import = data.stores.join(',')
+            await casUpdate(
+              tx,
+              'image_images',
+              row.id,
+              Number(row.revision),
+              { properties: JSON.stringify(properties) },
+              { type: 'image', now: now() },
+            )
+          })
           if (data.method !== 'glance-direct') return
           // A failed glance-direct import puts the image back to queued and drops the staged data, as Glance does.
           const staged = await store.db

@@ -5,6 +5,7 @@ import type { ImageApi } from './api.js'
 import { type ImageDeps, imageTarget } from './deps.js'
 import { visibleRow } from './images.js'
 import type { ImportTaskData } from './import-task.js'
+import { decodeProperties, findImageRow } from './rows.js'
 import { ImportRequestSchema } from './schemas.js'
 
 /** The import methods offered: `web-download` would fetch from the network, which a Nubis cloud does not do. */
@@ -77,6 +78,8 @@ export function imageImportApi(deps: ImageDeps, getImage: ImageApi['getImage']):
             .where('image_id', '=', id)
             .execute()
           targets = wanted.filter((name) => !present.some((p) => p.store === name))
+          // "Copy to every store" of an image already in every store has nothing to do (Glance answers 202).
+          if (targets.length === 0 && request.allStores) return
           if (targets.length === 0) {
             throw new CloudError(
               'CONFLICT',
@@ -84,6 +87,21 @@ export function imageImportApi(deps: ImageDeps, getImage: ImageApi['getImage']):
             )
           }
         }
+        // Glance shows an import's progress as properties; clients and Tempest's waiters read them.
+        const properties: Record<string, string> = {
+          ...decodeProperties(row.properties),
+          os_glance_importing_to_stores: targets.join(','),
+        }
+        delete properties.os_glance_failed_import
+        const current = await findImageRow(tx.db, id)
+        await casUpdate(
+          tx,
+          'image_images',
+          id,
+          Number(current!.revision),
+          { properties: JSON.stringify(properties) },
+          { type: 'image', now: now() },
+        )
         const data: ImportTaskData = {
           imageId: id,
           method,

@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { boolFilterSchema as boolFilter } from '../identity/schemas.js'
 import { DISK_FORMATS } from './formats/index.js'
 
 /** Glance's image statuses. `deleted` and `uploading`/`importing` are shown as Glance shows them. */
@@ -191,7 +192,6 @@ export type ImageUpdate = z.input<typeof ImageUpdateSchema>
 const sizeFilter = z
   .union([z.number(), z.string().regex(/^\d+$/).transform(Number)])
   .pipe(z.number().int().min(0))
-const boolFilter = z.union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')])
 
 /** Filters of `listImages`, after Glance's query parameters. */
 export const ImageFiltersSchema = z.object({

@@ -1,5 +1,5 @@
-// Tempest's identity part of the interop 2020.06 guideline (7 tests) against `nubis serve`, through
-// test/tempest/configure.sh and run.sh. By hand: `npm run tempest -- --service identity`.
+// Tempest's interop 2020.06 tests of the services Nubis serves (identity: 7, image: 20) against `nubis serve`,
+// through test/tempest/configure.sh and run.sh. By hand: `npm run tempest -- --service identity,image`.
 import { readdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -16,8 +16,10 @@ import {
 
 const skipReason = missingBinary(TEMPEST)
 const SCRIPTS = join(ROOT, 'test', 'tempest')
-/** The identity tests of the interop 2020.06 platform list (test/tempest/platform-2020.06.tsv). */
-const IDENTITY_INTEROP_TESTS = 7
+/** The services served so far and their tests in the interop 2020.06 platform list (test/tempest/platform-2020.06.tsv). */
+const SERVICES = { identity: 7, image: 20 }
+const SERVICE_LIST = Object.keys(SERVICES).join(',')
+const INTEROP_TESTS = Object.values(SERVICES).reduce((a, b) => a + b, 0)
 const RUN_TIMEOUT_MS = 5 * 60_000
 
 /** The last "N passed, N failed, N skipped" line run.sh prints. */
@@ -46,7 +48,7 @@ async function summaryDetails(tempestDir: string): Promise<string> {
 }
 
 describe.skipIf(skipReason !== undefined)(
-  `tempest: interop identity tests against nubis serve${skipReason ? ` (${skipReason})` : ''}`,
+  `tempest: interop tests (${SERVICE_LIST}) against nubis serve${skipReason ? ` (${skipReason})` : ''}`,
   () => {
     let server: NubisServer
     let tempestDir: string
@@ -60,11 +62,11 @@ describe.skipIf(skipReason !== undefined)(
     })
 
     it(
-      `passes the ${IDENTITY_INTEROP_TESTS} identity tests of interop 2020.06`,
+      `passes the ${INTEROP_TESTS} ${SERVICE_LIST} tests of interop 2020.06`,
       async () => {
         const env = toolEnv(server.home, {
           TEMPEST_DIR: tempestDir,
-          TEMPEST_SERVICES: 'identity',
+          TEMPEST_SERVICES: SERVICE_LIST,
           OS_AUTH_URL: server.authUrl,
           OS_USERNAME: 'admin',
           OS_PASSWORD: server.password,
@@ -73,14 +75,14 @@ describe.skipIf(skipReason !== undefined)(
         const configure = await runTool('bash', [join(SCRIPTS, 'configure.sh')], { env, timeoutMs: 60_000 })
         expect(configure.code, describeRun('configure.sh', configure)).toBe(0)
 
-        const run = await runTool('bash', [join(SCRIPTS, 'run.sh'), '--service', 'identity'], {
+        const run = await runTool('bash', [join(SCRIPTS, 'run.sh'), '--service', SERVICE_LIST], {
           env,
           timeoutMs: RUN_TIMEOUT_MS,
         })
         const output = `${run.stdout}${run.stderr}`
         const counts = finalCounts(run.stdout)
         const message = [
-          describeRun('run.sh --service identity', run),
+          describeRun(`run.sh --service ${SERVICE_LIST}`, run),
           '--- tempest summary',
           await summaryDetails(tempestDir),
           '--- server output (last 4000 characters)',
@@ -88,10 +90,10 @@ describe.skipIf(skipReason !== undefined)(
         ].join('\n')
         expect(counts, message).toBeDefined()
         expect(counts?.failed, message).toBe(0)
-        expect(counts?.passed, message).toBe(IDENTITY_INTEROP_TESTS)
+        expect(counts?.passed, message).toBe(INTEROP_TESTS)
         expect(run.code, message).toBe(0)
         expect(output).toContain(
-          `interop 2020.06 platform: ${IDENTITY_INTEROP_TESTS} of ${IDENTITY_INTEROP_TESTS} required tests passed`,
+          `interop 2020.06 platform: ${INTEROP_TESTS} of ${INTEROP_TESTS} required tests passed`,
         )
       },
       RUN_TIMEOUT_MS + 90_000,

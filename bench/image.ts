@@ -1,0 +1,98 @@
+// Image data path: a 1 GiB upload (MD5 + SHA-512 + format inspection, written to the local store with fsync) and
+// its download, through the SDK, measured beside what the machine's own tools do with the same file in the same
+// run: `md5sum` + `sha512sum` (the hashing limit) and `dd … conv=fsync` (the disk's write limit).
+// Set NUBIS_BENCH_IMAGE_MIB to change the size (default 1024).
+import { execFileSync } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
+import { createReadStream } from 'node:fs'
+import { mkdtemp, open, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { localImageStore } from '../packages/drivers/src/local/index.js'
+import { createCloud } from '../packages/sdk/src/index.js'
+import type { Figure } from './report.js'
+
+const MIB = 1024 * 1024
+
+/** Seconds `fn` takes. */
+async function timed(fn: () => unknown): Promise<number> {
+  const start = process.hrtime.bigint()
+  await fn()
+  return Number(process.hrtime.bigint() - start) / 1e9
+}
+
+/** Writes `mib` MiB of random data to `path` (random so compression or dedup cannot flatter anything). */
+async function makeFile(path: string, mib: number): Promise<void> {
+  const block = randomBytes(16 * MIB)
+  const file = await open(path, 'w')
+  try {
+    for (let written = 0; written < mib; written += 16)
+      await file.write(block, 0, Math.min(16, mib - written) * MIB)
+  } finally {
+    await file.close()
+  }
+}
+
+/** The image figures; see the file comment. */
+export async function benchImage(): Promise<Figure[]> {
+  const mib = Number(process.env.NUBIS_BENCH_IMAGE_MIB ?? 1024)
+  const dir = await mkdtemp(join(tmpdir(), 'nubis-bench-image-'))
+  try {
+    const source = join(dir, 'source.raw')
+    await makeFile(source, mib)
+    const hashSec = await timed(() => {
+      execFileSync('md5sum', [source], { stdio: 'ignore' })
+      execFileSync('sha512sum', [source], { stdio: 'ignore' })
+    })
+    const ddSec = await timed(() =>
+      execFileSync('dd', [`if=${source}`, `of=${join(dir, 'dd.out')}`, 'bs=1M', 'conv=fsync', 'status=none']),
+    )
+    await rm(join(dir, 'dd.out'))
+    const hashRate = mib / hashSec
+    const ddRate = mib / ddSec
+    const limit = Math.min(hashRate, ddRate)
+    const limitName = hashRate < ddRate ? 'md5sum + sha512sum' : 'dd conv=fsync'
+
+    const cloud = await createCloud({
+      image: { stores: { local: localImageStore({ dir: join(dir, 'store') }) } },
+      tasks: { recoverEveryMs: 0 },
+    })
+    try {
+      const ctx = cloud.system()
+      const image = await cloud.image.createImage(ctx, { diskFormat: 'raw', containerFormat: 'bare' })
+      const uploadSec = await timed(() =>
+        cloud.image.uploadImageData(ctx, image.id, createReadStream(source, { highWaterMark: 4 * MIB })),
+      )
+      const downloadSec = await timed(async () => {
+        const { stream } = await cloud.image.downloadImageData(ctx, image.id)
+        for await (const _ of stream) {
+          // drained: the figure is the store's read path, not a copy
+        }
+      })
+      const reference = {
+        name: `slower of ${limitName} (${hashRate.toFixed(0)}) and dd (${ddRate.toFixed(0)})`,
+        value: limit,
+      }
+      return [
+        {
+          name: `image upload ${mib} MiB, SDK → local store`,
+          value: mib / uploadSec,
+          unit: 'MiB/s',
+          reference,
+          goal: { ratio: 0.9, of: 'reference' },
+        },
+        {
+          name: `image download ${mib} MiB, SDK ← local store`,
+          value: mib / downloadSec,
+          unit: 'MiB/s',
+          reference,
+          goal: { ratio: 0.9, of: 'reference' },
+        },
+      ]
+    } finally {
+      await cloud.close()
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true })
+  }
+}
