@@ -5,11 +5,14 @@
 import { execFileSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { createReadStream } from 'node:fs'
-import { mkdtemp, open, rm } from 'node:fs/promises'
+import { mkdtemp, open, rm, stat } from 'node:fs/promises'
+import { request } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { localImageStore } from '../packages/drivers/src/local/index.js'
-import { createCloud } from '../packages/sdk/src/index.js'
+import { createApiServer, glanceApi, keystoneApi } from '../packages/openstack-api/src/index.js'
+import { type Cloud, createCloud } from '../packages/sdk/src/index.js'
 import type { Figure } from './report.js'
 
 const MIB = 1024 * 1024
@@ -30,6 +33,76 @@ async function makeFile(path: string, mib: number): Promise<void> {
       await file.write(block, 0, Math.min(16, mib - written) * MIB)
   } finally {
     await file.close()
+  }
+}
+
+/** A project admin's token, for the HTTP figures. */
+async function adminToken(cloud: Cloud): Promise<string> {
+  const ctx = cloud.system()
+  const { identity } = cloud
+  const project = await identity.createProject(ctx, { name: 'bench', domainId: 'default' })
+  const password = 'bench password'
+  const user = await identity.createUser(ctx, { name: 'bench', domainId: 'default', password })
+  const admin = (await identity.listRoles(ctx, { name: 'admin' })).items[0]!
+  await identity.grantRole(ctx, { roleId: admin.id, userId: user.id, projectId: project.id })
+  const info = await identity.authenticate({
+    identity: { methods: ['password'], password: { user: { id: user.id, password } } },
+    scope: { project: { id: project.id } },
+  })
+  return info.token
+}
+
+/** One HTTP exchange streaming `body` (a file) up or the response down; resolves with the status once drained. */
+function exchange(
+  url: string,
+  method: string,
+  headers: Record<string, string | number>,
+  body?: string,
+): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method, headers }, (res) => {
+      res.on('data', () => {})
+      res.on('end', () => resolve(res.statusCode ?? 0))
+      res.on('error', reject)
+    })
+    req.on('error', reject)
+    if (body) createReadStream(body, { highWaterMark: 4 * MIB }).pipe(req)
+    else req.end()
+  })
+}
+
+/** Upload and download of `file` through Glance's `/file` over loopback HTTP, in MiB/s. */
+async function overHttp(cloud: Cloud, file: string, mib: number): Promise<{ up: number; down: number }> {
+  const token = await adminToken(cloud)
+  const app = createApiServer({ cloud })
+  await app.register(keystoneApi, { prefix: '/identity', cloud })
+  await app.register(glanceApi, { prefix: '/image', cloud })
+  await app.listen({ port: 0, host: '127.0.0.1' })
+  try {
+    const base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}/image/v2/images`
+    const ctx = await cloud.identity.contextFromToken(token)
+    const image = await cloud.image.createImage(ctx, { diskFormat: 'raw', containerFormat: 'bare' })
+    const size = (await stat(file)).size
+    const headers = { 'x-auth-token': token }
+    const expect = async (want: number, got: Promise<number>) => {
+      const status = await got
+      if (status !== want) throw new Error(`Glance over HTTP answered ${status}, not ${want}`)
+    }
+    const upSec = await timed(() =>
+      expect(
+        204,
+        exchange(
+          `${base}/${image.id}/file`,
+          'PUT',
+          { ...headers, 'content-type': 'application/octet-stream', 'content-length': size },
+          file,
+        ),
+      ),
+    )
+    const downSec = await timed(() => expect(200, exchange(`${base}/${image.id}/file`, 'GET', headers)))
+    return { up: mib / upSec, down: mib / downSec }
+  } finally {
+    await app.close()
   }
 }
 
@@ -69,6 +142,7 @@ export async function benchImage(): Promise<Figure[]> {
           // drained: the figure is the store's read path, not a copy
         }
       })
+      const http = await overHttp(cloud, source, mib)
       const reference = {
         name: `slower of ${limitName} (${hashRate.toFixed(0)}) and dd (${ddRate.toFixed(0)})`,
         value: limit,
@@ -87,6 +161,20 @@ export async function benchImage(): Promise<Figure[]> {
           unit: 'MiB/s',
           reference,
           goal: { ratio: 0.9, of: 'reference' },
+        },
+        {
+          name: `image upload ${mib} MiB, HTTP PUT /file → local store`,
+          value: http.up,
+          unit: 'MiB/s',
+          reference,
+          goal: { ratio: 0.8, of: 'reference' },
+        },
+        {
+          name: `image download ${mib} MiB, HTTP GET /file ← local store`,
+          value: http.down,
+          unit: 'MiB/s',
+          reference,
+          goal: { ratio: 0.8, of: 'reference' },
         },
       ]
     } finally {

@@ -1,3 +1,4 @@
+import { join } from 'node:path'
 import type { BootstrapResult } from './bootstrap.js'
 import { credentialPaths } from './credentials.js'
 import type { ProbeResult } from './probe.js'
@@ -40,7 +41,7 @@ function backEnds(input: BannerInput): string[] {
   const { probes } = input
   const libvirt = probe(probes, 'libvirt')
   const qemu = probe(probes, 'qemu')
-  // Only Identity is served yet (see the `answering` line), so these say what each service will use when it lands.
+  // Compute, network and volumes are not served yet (see the `answering` line): these say what each will use.
   const compute =
     libvirt?.available && qemu?.available
       ? `simulated hypervisor; ${found(libvirt)} and ${found(qemu)} are here, so the kvm driver could run real guests`
@@ -51,6 +52,7 @@ function backEnds(input: BannerInput): string[] {
   const usable = probes.filter((result) => result.available).map(found)
   return [
     `  state store  SQLite, ${input.dbPath}`,
+    `  images       files in ${join(input.dataDir, 'images')} (local store; staging in ${join(input.dataDir, 'staging')})`,
     `  compute      ${compute}`,
     `  network      no data plane by default: addresses are allocated, no packets move${vxlanReady ? '; the vxlan driver could run here' : ''}`,
     `  storage      simulated${storage.length ? `; ${storage.map(found).join(', ')} could back real volumes` : ''}`,
@@ -89,14 +91,16 @@ export function formatBanner(input: BannerInput): string {
     `  data dir     ${input.dataDir} (${from(input.sources.dataDir, 'NUBIS_DATA_DIR')})`,
     ...backEnds(input),
     ...adminLines(input),
-    `  answering    Identity (Keystone v3) at ${input.url}/identity/v3, /healthcheck and / (versions)`,
-    '  not yet      compute, network, volume, image and object-store are in the catalog but answer 404',
+    `  answering    Identity (Keystone v3) at ${input.url}/identity/v3, Image (Glance v2) at ${input.url}/image,`,
+    '               /healthcheck and / (versions)',
+    '  not yet      compute, network, volume and object-store are in the catalog but answer 404',
     '               until their services land',
     '',
     'Use the openstack CLI:',
     `  source ${openrc} && openstack token issue`,
     `  or: OS_CLIENT_CONFIG_FILE=${clouds} openstack --os-cloud nubis token issue`,
-    '  then: openstack catalog list, openstack project list, openstack user create …',
+    '  then: openstack catalog list, openstack project list, openstack user create …,',
+    '        openstack image create --file disk.qcow2 --disk-format qcow2 --container-format bare my-image',
     '',
     'Press Ctrl+C to stop.',
     '',

@@ -19,9 +19,9 @@ export interface MemoryImageStoreOptions {
   name?: string
   /** Capability flags over the defaults `{ rangeRead: true, cowClone: false, prefersRaw: false }`. */
   capabilities?: Partial<ImageStoreCapabilities>
-  /** Options of the fault wrapper behind {@link MemoryImageStore.faults} (its clock, for `delay`). */
+  /** Options of the fault wrapper behind `faults` of {@link MemoryImageStore} (its clock, for `delay`). */
   faults?: WithFaultsOptions
-  /** Start unreachable, as after {@link MemoryImageStore.setUnavailable | setUnavailable(true)}. */
+  /** Start unreachable, as after `setUnavailable(true)` (see {@link MemoryImageStore}). */
   unavailable?: boolean
 }
 

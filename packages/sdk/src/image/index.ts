@@ -17,4 +17,11 @@ export { IMAGE_QUOTAS } from './quota-usage.js'
 export * from './schemas.js'
 export { createImageService, type ImageServiceDeps } from './service.js'
 export type * from './spi.js'
-export { imageMigrations } from './tables.js'
+export {
+  type ImageLocationsTable,
+  type ImageMembersTable,
+  type ImageStagingTable,
+  type ImagesTable,
+  type ImageTagsTable,
+  imageMigrations,
+} from './tables.js'

@@ -41,7 +41,9 @@ export async function ingest(
       sizeHint: options.sizeHint,
     })
   } catch (error) {
-    await driver.discardPartial(key).catch(() => undefined)
+    // A store that cannot be reached cannot be cleaned up now either (each try costs its connect timeout): the
+    // caller's undo (the task's compensation) calls discardPartial.
+    if (!isCloudError(error, 'UNAVAILABLE')) await driver.discardPartial(key).catch(() => undefined)
     throw isCloudError(error)
       ? error
       : new CloudError('INVALID', `Upload failed: ${String(error)}`, { cause: error })

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import { CloudError } from '../core/errors.js'
+import { CloudError, isCloudError } from '../core/errors.js'
 import { defineTask, type TaskDefinition } from '../core/tasks/index.js'
 import { casUpdate } from '../store/cas.js'
 import type { Transaction } from '../store/types.js'
@@ -99,8 +99,19 @@ export class UploadTasks {
                 )
               }
             })
-            await driver?.discardPartial(staging ? stagingKey(data.imageId) : data.imageId)
-            if (data.url) await driver?.delete(data.url)
+            try {
+              await driver?.discardPartial(staging ? stagingKey(data.imageId) : data.imageId)
+              if (data.url) await driver?.delete(data.url)
+            } catch (error) {
+              // The caller waits for this undo, and each try at an unreachable store costs its connect timeout
+              // (5 s for Ceph): no retries. The task ends failed, saying what may be left in the store.
+              if (!isCloudError(error, 'UNAVAILABLE')) throw error
+              throw new CloudError(
+                'UNAVAILABLE',
+                `Store ${data.store} is unreachable: what the upload of image ${data.imageId} left there (${data.url ?? 'partial data'}) was not removed`,
+                { retryable: false, cause: error },
+              )
+            }
           },
         },
         {
