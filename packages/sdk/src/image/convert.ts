@@ -61,7 +61,7 @@ export async function convertToRaw(
         signal: options.signal,
       },
     )
-    const facts = digest.facts()
+    const facts = await digest.facts()
     verify(facts, { declared: options.declared })
     const qemuName = QEMU_NAMES[facts.inspection.format] ?? 'raw'
     await localTransport().exec(

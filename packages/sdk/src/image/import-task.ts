@@ -121,9 +121,9 @@ export function importTask(deps: ImageDeps): TaskDefinition<ImportTaskData> {
         .execute()
     }
     const properties = decodeProperties(row.properties)
-    delete properties.os_glance_importing_to_stores
-    if (failed.length > 0) properties.os_glance_failed_import = failed.join(',')
-    else delete properties.os_glance_failed_import
+    // Glance leaves both properties in place, empty when all went well: clients wait for the first to empty.
+    properties.os_glance_importing_to_stores = ''
+    properties.os_glance_failed_import = failed.join(',')
     const first = done[0]!
     const patch =
       data.method === 'glance-direct'
@@ -206,7 +206,7 @@ export function importTask(deps: ImageDeps): TaskDefinition<ImportTaskData> {
             const row = await findImageRow(tx.db, data.imageId)
             if (!row || row.status === 'importing') return // glance-direct's reset below records the failure
             const properties = decodeProperties(row.properties)
-            delete properties.os_glance_importing_to_stores
+            properties.os_glance_importing_to_stores = ''
             properties.os_glance_failed_import = data.stores.join(',')
             await casUpdate(
               tx,

@@ -79,7 +79,22 @@ export function imageImportApi(deps: ImageDeps, getImage: ImageApi['getImage']):
             .execute()
           targets = wanted.filter((name) => !present.some((p) => p.store === name))
           // "Copy to every store" of an image already in every store has nothing to do (Glance answers 202).
-          if (targets.length === 0 && request.allStores) return
+          if (targets.length === 0 && request.allStores) {
+            const done = {
+              ...decodeProperties(row.properties),
+              os_glance_importing_to_stores: '',
+              os_glance_failed_import: '',
+            }
+            await casUpdate(
+              tx,
+              'image_images',
+              id,
+              Number(row.revision),
+              { properties: JSON.stringify(done) },
+              { type: 'image', now: now() },
+            )
+            return
+          }
           if (targets.length === 0) {
             throw new CloudError(
               'CONFLICT',
@@ -92,7 +107,7 @@ export function imageImportApi(deps: ImageDeps, getImage: ImageApi['getImage']):
           ...decodeProperties(row.properties),
           os_glance_importing_to_stores: targets.join(','),
         }
-        delete properties.os_glance_failed_import
+        properties.os_glance_failed_import = ''
         const current = await findImageRow(tx.db, id)
         await casUpdate(
           tx,

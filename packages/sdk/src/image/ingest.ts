@@ -48,7 +48,7 @@ export async function ingest(
       ? error
       : new CloudError('INVALID', `Upload failed: ${String(error)}`, { cause: error })
   }
-  const facts = digest.facts()
+  const facts = await digest.facts()
   try {
     verify(facts, options)
   } catch (error) {

@@ -187,3 +187,25 @@ describe('image upload and download', () => {
     expect(none.details).toMatchObject({ reason: 'no-data' })
   })
 })
+
+describe('large uploads', () => {
+  it('hash SHA-512 on the worker thread past 16 MiB and still get both digests right', async () => {
+    const data = randomBytes(40 * 1024 * 1024 + 5)
+    const image = await rawImage()
+    const active = await f.cloud.image.uploadImageData(f.alice, image.id, chunksOf(data, 1024 * 1024 + 3))
+    expect(active).toMatchObject({
+      size: data.length,
+      checksum: hashOf('md5', data),
+      hashValue: hashOf('sha512', data),
+    })
+    // Two at once share the worker without mixing their streams.
+    const [a, b] = await Promise.all([rawImage(), rawImage()])
+    const other = randomBytes(20 * 1024 * 1024)
+    const [ia, ib] = await Promise.all([
+      f.cloud.image.uploadImageData(f.alice, a.id, chunksOf(data)),
+      f.cloud.image.uploadImageData(f.alice, b.id, chunksOf(other)),
+    ])
+    expect(ia.hashValue).toBe(hashOf('sha512', data))
+    expect(ib.hashValue).toBe(hashOf('sha512', other))
+  })
+})
