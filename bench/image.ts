@@ -24,6 +24,16 @@ async function timed(fn: () => unknown): Promise<number> {
   return Number(process.hrtime.bigint() - start) / 1e9
 }
 
+/** The shortest of `runs` timings of `fn`: on a shared machine the best run is the one least disturbed. */
+async function fastest(runs: number, fn: () => unknown): Promise<number> {
+  let best = Number.POSITIVE_INFINITY
+  for (let i = 0; i < runs; i++) best = Math.min(best, await timed(fn))
+  return best
+}
+
+/** Each figure is the best of this many runs, its reference too. */
+const RUNS = 2
+
 /** Writes `mib` MiB of random data to `path` (random so compression or dedup cannot flatter anything). */
 async function makeFile(path: string, mib: number): Promise<void> {
   const block = randomBytes(16 * MIB)
@@ -81,15 +91,16 @@ async function overHttp(cloud: Cloud, file: string, mib: number): Promise<{ up: 
   try {
     const base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}/image/v2/images`
     const ctx = await cloud.identity.contextFromToken(token)
-    const image = await cloud.image.createImage(ctx, { diskFormat: 'raw', containerFormat: 'bare' })
+    let image = await cloud.image.createImage(ctx, { diskFormat: 'raw', containerFormat: 'bare' })
     const size = (await stat(file)).size
     const headers = { 'x-auth-token': token }
     const expect = async (want: number, got: Promise<number>) => {
       const status = await got
       if (status !== want) throw new Error(`Glance over HTTP answered ${status}, not ${want}`)
     }
-    const upSec = await timed(() =>
-      expect(
+    const upSec = await fastest(RUNS, async () => {
+      image = await cloud.image.createImage(ctx, { diskFormat: 'raw', containerFormat: 'bare' })
+      await expect(
         204,
         exchange(
           `${base}/${image.id}/file`,
@@ -97,9 +108,11 @@ async function overHttp(cloud: Cloud, file: string, mib: number): Promise<{ up: 
           { ...headers, 'content-type': 'application/octet-stream', 'content-length': size },
           file,
         ),
-      ),
+      )
+    })
+    const downSec = await fastest(RUNS, () =>
+      expect(200, exchange(`${base}/${image.id}/file`, 'GET', headers)),
     )
-    const downSec = await timed(() => expect(200, exchange(`${base}/${image.id}/file`, 'GET', headers)))
     return { up: mib / upSec, down: mib / downSec }
   } finally {
     await app.close()
@@ -113,14 +126,14 @@ export async function benchImage(): Promise<Figure[]> {
   try {
     const source = join(dir, 'source.raw')
     await makeFile(source, mib)
-    const hashSec = await timed(() => {
+    const hashSec = await fastest(RUNS, () => {
       execFileSync('md5sum', [source], { stdio: 'ignore' })
       execFileSync('sha512sum', [source], { stdio: 'ignore' })
     })
-    const ddSec = await timed(() =>
-      execFileSync('dd', [`if=${source}`, `of=${join(dir, 'dd.out')}`, 'bs=1M', 'conv=fsync', 'status=none']),
-    )
-    await rm(join(dir, 'dd.out'))
+    const ddSec = await fastest(RUNS, async () => {
+      execFileSync('dd', [`if=${source}`, `of=${join(dir, 'dd.out')}`, 'bs=1M', 'conv=fsync', 'status=none'])
+      await rm(join(dir, 'dd.out'))
+    })
     const hashRate = mib / hashSec
     const ddRate = mib / ddSec
     const limit = Math.min(hashRate, ddRate)
@@ -132,11 +145,12 @@ export async function benchImage(): Promise<Figure[]> {
     })
     try {
       const ctx = cloud.system()
-      const image = await cloud.image.createImage(ctx, { diskFormat: 'raw', containerFormat: 'bare' })
-      const uploadSec = await timed(() =>
-        cloud.image.uploadImageData(ctx, image.id, createReadStream(source, { highWaterMark: 4 * MIB })),
-      )
-      const downloadSec = await timed(async () => {
+      let image = await cloud.image.createImage(ctx, { diskFormat: 'raw', containerFormat: 'bare' })
+      const uploadSec = await fastest(RUNS, async () => {
+        image = await cloud.image.createImage(ctx, { diskFormat: 'raw', containerFormat: 'bare' })
+        await cloud.image.uploadImageData(ctx, image.id, createReadStream(source, { highWaterMark: 4 * MIB }))
+      })
+      const downloadSec = await fastest(RUNS, async () => {
         const { stream } = await cloud.image.downloadImageData(ctx, image.id)
         for await (const _ of stream) {
           // drained: the figure is the store's read path, not a copy

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { ceph } from '@nubis/drivers/ceph'
 import { createApiServer, glanceApi } from '@nubis/openstack-api'
-import { type Cloud, createCloud } from '@nubis/sdk'
+import { createCloud } from '@nubis/sdk'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 
 const cluster = inject('ceph')
