@@ -1,4 +1,4 @@
-import { CloudError } from '../core/errors.js'
+import { CloudError, isCloudError } from '../core/errors.js'
 import { defineTask, type TaskDefinition } from '../core/tasks/index.js'
 import { casUpdate } from '../store/cas.js'
 import type { Transaction } from '../store/types.js'
@@ -187,10 +187,44 @@ export function importTask(deps: ImageDeps): TaskDefinition<ImportTaskData> {
         async compensate({ taskId, data }) {
           const done = copies.get(taskId) ?? []
           copies.delete(taskId)
+          // The image first, so a store that is down cannot keep it `importing`: the failure is recorded as Glance
+          // does, and a failed glance-direct import goes back to queued without its staged data.
+          const staged = await store.db
+            .selectFrom('image_staging')
+            .selectAll()
+            .where('image_id', '=', data.imageId)
+            .executeTakeFirst()
+          await store.transaction(async (tx) => {
+            const row = await findImageRow(tx.db, data.imageId)
+            if (!row) return
+            const properties = {
+              ...decodeProperties(row.properties),
+              os_glance_importing_to_stores: '',
+              os_glance_failed_import: data.stores.join(','),
+            }
+            const reset = data.method === 'glance-direct' && row.status === 'importing'
+            if (reset) await tx.db.deleteFrom('image_staging').where('image_id', '=', row.id).execute()
+            const patch = reset
+              ? { status: 'queued', properties: JSON.stringify(properties) }
+              : { properties: JSON.stringify(properties) }
+            await casUpdate(tx, 'image_images', row.id, Number(row.revision), patch, {
+              type: 'image',
+              now: now(),
+            })
+            events.emitAfterCommit(tx, 'image.image.updated', {
+              id: row.id,
+              owner: row.owner,
+              status: patch.status ?? row.status,
+            })
+          })
+          if (data.method === 'glance-direct') {
+            if (staged) await deps.stores.staging?.delete(staged.url).catch(() => undefined)
+            await deps.stores.staging?.discardPartial(stagingKey(data.imageId)).catch(() => undefined)
+          }
+          const unreachable: string[] = []
           for (const name of data.stores) {
             const driver = deps.stores.find(name)
             if (!driver) continue
-            await driver.discardPartial(data.imageId)
             const url = done.find((c) => c.store === name)?.stored.url ?? data.written?.[name]
             const kept = url
               ? await store.db
@@ -200,54 +234,22 @@ export function importTask(deps: ImageDeps): TaskDefinition<ImportTaskData> {
                   .where('url', '=', url)
                   .executeTakeFirst()
               : undefined
-            if (url && !kept) await driver.delete(url)
-          }
-          await store.transaction(async (tx) => {
-            const row = await findImageRow(tx.db, data.imageId)
-            if (!row || row.status === 'importing') return // glance-direct's reset below records the failure
-            const properties = decodeProperties(row.properties)
-            properties.os_glance_importing_to_stores = ''
-            properties.os_glance_failed_import = data.stores.join(',')
-            await casUpdate(
-              tx,
-              'image_images',
-              row.id,
-              Number(row.revision),
-              { properties: JSON.stringify(properties) },
-              { type: 'image', now: now() },
-            )
-          })
-          if (data.method !== 'glance-direct') return
-          // A failed glance-direct import puts the image back to queued and drops the staged data, as Glance does.
-          const staged = await store.db
-            .selectFrom('image_staging')
-            .selectAll()
-            .where('image_id', '=', data.imageId)
-            .executeTakeFirst()
-          await store.transaction(async (tx) => {
-            const row = await findImageRow(tx.db, data.imageId)
-            if (row?.status !== 'importing') return
-            await tx.db.deleteFrom('image_staging').where('image_id', '=', row.id).execute()
-            const properties = {
-              ...decodeProperties(row.properties),
-              os_glance_failed_import: data.stores.join(','),
+            try {
+              await driver.discardPartial(data.imageId)
+              if (url && !kept) await driver.delete(url)
+            } catch (error) {
+              if (!isCloudError(error, 'UNAVAILABLE')) throw error
+              unreachable.push(name)
             }
-            await casUpdate(
-              tx,
-              'image_images',
-              row.id,
-              Number(row.revision),
-              { status: 'queued', properties: JSON.stringify(properties) },
-              { type: 'image', now: now() },
+          }
+          // Each try at an unreachable store costs its connect timeout: no retries, the task ends failed saying so.
+          if (unreachable.length > 0) {
+            throw new CloudError(
+              'UNAVAILABLE',
+              `Stores ${unreachable.join(', ')} are unreachable: what the import of image ${data.imageId} left there was not removed`,
+              { retryable: false },
             )
-            events.emitAfterCommit(tx, 'image.image.updated', {
-              id: row.id,
-              owner: row.owner,
-              status: 'queued',
-            })
-          })
-          if (staged) await deps.stores.staging?.delete(staged.url).catch(() => undefined)
-          await deps.stores.staging?.discardPartial(stagingKey(data.imageId)).catch(() => undefined)
+          }
         },
       },
     ],
