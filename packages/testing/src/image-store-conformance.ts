@@ -196,6 +196,15 @@ export const describeImageStoreConformance = defineConformanceSuite<ImageStoreDr
       await expect(driver.delete(stored.url, { signal })).resolves.toBeUndefined()
     })
 
+    ctx.test('discards complete data only when told it is unreferenced', async ({ driver, signal }) => {
+      const imageId = randomUUID()
+      const stored = await driver.write(imageId, fromChunks([randomBytes(10)]), { signal })
+      await driver.discardPartial(imageId, { signal })
+      await expect(driver.stat(stored.url, { signal })).resolves.toEqual({ size: 10 })
+      await driver.discardPartial(imageId, { signal, complete: true })
+      await expect(driver.stat(stored.url, { signal })).rejects.toMatchObject({ code: 'NOT_FOUND' })
+    })
+
     ctx.test('discards partial data of an image never written', async ({ driver, signal }) => {
       const imageId = randomUUID()
       await expect(driver.discardPartial(imageId, { signal })).resolves.toBeUndefined()

@@ -2,6 +2,7 @@ import { Readable } from 'node:stream'
 import {
   abortError,
   CloudError,
+  type DiscardOptions,
   type Driver,
   defineDriver,
   type ImageStoreCapabilities,
@@ -187,9 +188,10 @@ export function memoryImageStore(options: MemoryImageStoreOptions = {}): MemoryI
       data.delete(url)
     },
 
-    async discardPartial(imageId: string, _options?: StoreCallOptions): Promise<void> {
+    async discardPartial(imageId: string, { complete }: DiscardOptions = {}): Promise<void> {
       checkId(imageId)
       reachable()
+      if (complete) data.delete(prefix + encodeURIComponent(imageId))
       for (const entry of partial) {
         if (entry.imageId !== imageId) continue
         entry.discarded = true

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { Readable } from 'node:stream'
 import {
   CloudError,
+  type DiscardOptions,
   type Driver,
   defineDriver,
   type ImageStoreDriver,
@@ -187,13 +188,14 @@ export function rbdImageStore(options: RbdImageStoreOptions): Driver<ImageStoreD
       await ops.remove(location.image, location.snapshot)
     },
 
-    async discardPartial(imageId: string, { signal }: StoreCallOptions = {}): Promise<void> {
+    async discardPartial(imageId: string, { signal, complete }: DiscardOptions = {}): Promise<void> {
       checkImageId(imageId)
       // Writes of this process that are winding down remove their own partial image: wait for them.
       const winding = [...writes.values()].filter((write) => write.imageId === imageId && write.ending)
       await Promise.all(winding.map((write) => write.ending))
       for (const image of await ops.list(signal)) {
-        if (image.startsWith(`${imageId}${PARTIAL}`) && !writes.has(image)) await ops.remove(image, snapshot)
+        const partial = image.startsWith(`${imageId}${PARTIAL}`) && !writes.has(image)
+        if (partial || (complete && image === imageId)) await ops.remove(image, snapshot)
       }
     },
 

@@ -7,6 +7,7 @@ import { pathToFileURL } from 'node:url'
 import {
   abortError,
   CloudError,
+  type DiscardOptions,
   type Driver,
   defineDriver,
   type ImageStoreDriver,
@@ -168,8 +169,13 @@ export function localImageStore(options: LocalImageStoreOptions): Driver<ImageSt
       })
     },
 
-    async discardPartial(imageId: string, _options?: StoreCallOptions): Promise<void> {
+    async discardPartial(imageId: string, { complete }: DiscardOptions = {}): Promise<void> {
       checkImageId(imageId)
+      if (complete) {
+        await unlink(path.join(dir, imageId)).catch((error: unknown) => {
+          if (errorCode(error) !== 'ENOENT') throw error
+        })
+      }
       const names = await readdir(partialDir).catch((error: unknown) => {
         if (errorCode(error) === 'ENOENT') return []
         throw error

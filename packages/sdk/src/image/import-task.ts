@@ -234,8 +234,15 @@ export function importTask(deps: ImageDeps): TaskDefinition<ImportTaskData> {
                   .where('url', '=', url)
                   .executeTakeFirst()
               : undefined
+            const located = await store.db
+              .selectFrom('image_locations')
+              .select('url')
+              .where('image_id', '=', data.imageId)
+              .where('store', '=', name)
+              .executeTakeFirst()
             try {
-              await driver.discardPartial(data.imageId)
+              // Without a location in this store, whatever the import wrote there (even completely) is unreferenced.
+              await driver.discardPartial(data.imageId, { complete: !located })
               if (url && !kept) await driver.delete(url)
             } catch (error) {
               if (!isCloudError(error, 'UNAVAILABLE')) throw error

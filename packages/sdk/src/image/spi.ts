@@ -33,6 +33,15 @@ export interface StoreReadOptions extends StoreCallOptions {
   length?: number
 }
 
+/** Options of {@link ImageStoreDriver.discardPartial}. */
+export interface DiscardOptions extends StoreCallOptions {
+  /**
+   * Also remove data a completed `write` of the id left. Only for callers that know nothing references it: a
+   * process that died between a write finishing and the record of its location leaves exactly that.
+   */
+  complete?: boolean
+}
+
 /** What a store reports of data it holds. */
 export interface StoredData {
   /** The store's address of the data, e.g. `file:///srv/images/<id>` or `rbd://<fsid>/images/<id>/snap`. */
@@ -67,7 +76,7 @@ export interface ImageStoreDriver extends DriverBase {
   /** Removes the data at `url`. A missing location is not an error; data in use is `CONFLICT`. */
   delete(url: string, options?: StoreCallOptions): Promise<void>
   /** Removes whatever an interrupted `write` for `imageId` left (temporary files). Idempotent. */
-  discardPartial(imageId: string, options?: StoreCallOptions): Promise<void>
+  discardPartial(imageId: string, options?: DiscardOptions): Promise<void>
   /** Resolves when the back end answers; `UNAVAILABLE` otherwise. */
   probe(options?: StoreCallOptions): Promise<void>
   /** True when `url` is an address of this store (a location written by it). */

@@ -100,7 +100,11 @@ export class UploadTasks {
               }
             })
             try {
-              await driver?.discardPartial(staging ? stagingKey(data.imageId) : data.imageId)
+              // `complete`: a write that finished just before a crash left data the task never recorded; nothing
+              // references it, since the image has no location there.
+              await driver?.discardPartial(staging ? stagingKey(data.imageId) : data.imageId, {
+                complete: true,
+              })
               if (data.url) await driver?.delete(data.url)
             } catch (error) {
               // The caller waits for this undo, and each try at an unreachable store costs its connect timeout
