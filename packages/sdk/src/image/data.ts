@@ -1,19 +1,20 @@
+import { isoTime } from '../core/clock.js'
 import type { RequestContext } from '../core/context.js'
 import { CloudError } from '../core/errors.js'
-import { casUpdate } from '../store/cas.js'
 import type { Transaction } from '../store/types.js'
 import type { ImageApi, UploadOptions } from './api.js'
 import { type ImageDeps, imageTarget } from './deps.js'
 import { visibleRow } from './images.js'
 import { ingest } from './ingest.js'
 import { bytesLeft, IMAGE_QUOTAS, toMib } from './quota-usage.js'
-import { findImageRow, type ImageRow } from './rows.js'
+import { findImageRow, type ImageRow, updateImageRow } from './rows.js'
 import { stagingKey, type UploadTasks } from './upload-task.js'
 
 /** Uploading and staging image data. */
 export type ImageDataApi = Pick<ImageApi, 'uploadImageData' | 'stageImageData'>
 
-const signalOf = (...signals: (AbortSignal | undefined)[]) =>
+/** A signal that fires when the first of `signals` does. */
+const firstToFire = (...signals: (AbortSignal | undefined)[]) =>
   AbortSignal.any(signals.filter((s): s is AbortSignal => s !== undefined))
 
 /** Builds the {@link ImageDataApi}. */
@@ -23,7 +24,6 @@ export function imageDataApi(
   getImage: ImageApi['getImage'],
 ): ImageDataApi {
   const { store, policy, events, quotas, config } = deps
-  const now = () => new Date(deps.clock.now()).toISOString()
 
   /** Moves a `queued` image to `to`, or CONFLICT as Glance answers an upload to an image that has data. */
   const claim = async (tx: Transaction, ctx: RequestContext, id: string, action: string, to: string) => {
@@ -41,14 +41,7 @@ export function imageDataApi(
         'Properties disk_format, container_format must be set prior to saving data.',
       )
     }
-    const claimed = await casUpdate(
-      tx,
-      'image_images',
-      id,
-      Number(row.revision),
-      { status: to },
-      { type: 'image', now: now() },
-    )
+    const claimed = await updateImageRow(tx, deps.clock, row, { status: to })
     events.emitAfterCommit(tx, 'image.image.updated', { id, owner: row.owner, status: to })
     return claimed
   }
@@ -90,7 +83,7 @@ export function imageDataApi(
                 declared: row.disk_format as never,
                 expect: options.expect,
                 sizeHint: options.sizeHint,
-                signal: signalOf(signal, ctx.signal),
+                signal: firstToFire(signal, ctx.signal),
               }),
             async activate(atx, data) {
               const current = await findImageRow(atx.db, id)
@@ -108,24 +101,17 @@ export function imageDataApi(
                   store: storeName,
                   url: data.stored.url,
                   metadata: JSON.stringify(data.stored.metadata),
-                  created_at: now(),
+                  created_at: isoTime(deps.clock.now()),
                 })
                 .execute()
-              await casUpdate(
-                atx,
-                'image_images',
-                id,
-                Number(current.revision),
-                {
-                  status: 'active',
-                  size: data.size,
-                  virtual_size: data.inspection.virtualSize ?? null,
-                  checksum: data.checksum,
-                  hash_algo: 'sha512',
-                  hash_value: data.hashValue,
-                },
-                { type: 'image', now: now() },
-              )
+              await updateImageRow(atx, deps.clock, current, {
+                status: 'active',
+                size: data.size,
+                virtual_size: data.inspection.virtualSize ?? null,
+                checksum: data.checksum,
+                hash_algo: 'sha512',
+                hash_value: data.hashValue,
+              })
               events.emitAfterCommit(atx, 'image.image.uploaded', {
                 id,
                 owner: current.owner,
@@ -157,7 +143,7 @@ export function imageDataApi(
                 declared: null,
                 expect: options.expect,
                 sizeHint: options.sizeHint,
-                signal: signalOf(signal, ctx.signal),
+                signal: firstToFire(signal, ctx.signal),
               }),
             async activate(atx, data) {
               const current = await findImageRow(atx.db, id)
@@ -170,7 +156,12 @@ export function imageDataApi(
                 await quotas.check(atx, current.owner, { [IMAGE_QUOTAS.stage]: toMib(data.size) })
               await atx.db
                 .insertInto('image_staging')
-                .values({ image_id: id, url: data.stored.url, size: data.size, created_at: now() })
+                .values({
+                  image_id: id,
+                  url: data.stored.url,
+                  size: data.size,
+                  created_at: isoTime(deps.clock.now()),
+                })
                 .execute()
             },
           },

@@ -1,12 +1,20 @@
+import { isoTime } from '../core/clock.js'
 import type { RequestContext } from '../core/context.js'
 import { CloudError, parseOrThrow } from '../core/errors.js'
 import { newId } from '../core/ids.js'
-import { casUpdate, newResourceColumns } from '../store/cas.js'
+import { newResourceColumns } from '../store/cas.js'
 import type { Transaction } from '../store/types.js'
 import type { ImageApi } from './api.js'
 import { callerProject, type ImageDeps, imageTarget } from './deps.js'
 import './events.js'
-import { decodeProperties, findImageRow, type ImageRow, imageNotFound, loadImage } from './rows.js'
+import {
+  decodeProperties,
+  findImageRow,
+  type ImageRow,
+  imageNotFound,
+  loadImage,
+  updateImageRow,
+} from './rows.js'
 import { ImageCreateSchema, ImageUpdateSchema, type Visibility } from './schemas.js'
 import { canGet } from './visibility.js'
 
@@ -58,7 +66,6 @@ export async function writeTags(tx: Transaction, imageId: string, tags: readonly
 /** Builds the {@link ImageRecordsApi}. */
 export function imageRecordsApi(deps: ImageDeps): ImageRecordsApi {
   const { store, policy, events } = deps
-  const now = () => new Date(deps.clock.now()).toISOString()
 
   return {
     async createImage(ctx, input) {
@@ -76,7 +83,7 @@ export function imageRecordsApi(deps: ImageDeps): ImageRecordsApi {
         }
         if (owner !== null) await deps.quotas.check(tx, owner, { image_count_total: 1 })
         const row: ImageRow = {
-          ...newResourceColumns(id, now()),
+          ...newResourceColumns(id, isoTime(deps.clock.now())),
           name: body.name ?? null,
           status: 'queued',
           visibility,
@@ -139,25 +146,18 @@ export function imageRecordsApi(deps: ImageDeps): ImageRecordsApi {
             })
           }
         }
-        const updated = await casUpdate(
-          tx,
-          'image_images',
-          id,
-          Number(row.revision),
-          {
-            name: body.name === undefined ? row.name : body.name,
-            visibility: body.visibility ?? row.visibility,
-            protected: body.protected === undefined ? row.protected : body.protected ? 1 : 0,
-            hidden: body.hidden === undefined ? row.hidden : body.hidden ? 1 : 0,
-            disk_format: body.diskFormat ?? row.disk_format,
-            container_format: body.containerFormat ?? row.container_format,
-            min_disk: body.minDisk ?? row.min_disk,
-            min_ram: body.minRam ?? row.min_ram,
-            owner: body.owner ?? row.owner,
-            properties: JSON.stringify(properties),
-          },
-          { type: 'image', now: now() },
-        )
+        const updated = await updateImageRow(tx, deps.clock, row, {
+          name: body.name === undefined ? row.name : body.name,
+          visibility: body.visibility ?? row.visibility,
+          protected: body.protected === undefined ? row.protected : body.protected ? 1 : 0,
+          hidden: body.hidden === undefined ? row.hidden : body.hidden ? 1 : 0,
+          disk_format: body.diskFormat ?? row.disk_format,
+          container_format: body.containerFormat ?? row.container_format,
+          min_disk: body.minDisk ?? row.min_disk,
+          min_ram: body.minRam ?? row.min_ram,
+          owner: body.owner ?? row.owner,
+          properties: JSON.stringify(properties),
+        })
         if (body.tags !== undefined) await writeTags(tx, id, body.tags)
         events.emitAfterCommit(tx, 'image.image.updated', {
           id,

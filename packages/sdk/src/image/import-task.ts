@@ -1,13 +1,13 @@
+import { isoTime } from '../core/clock.js'
 import { CloudError, isCloudError } from '../core/errors.js'
 import { defineTask, type TaskDefinition } from '../core/tasks/index.js'
-import { casUpdate } from '../store/cas.js'
 import type { Transaction } from '../store/types.js'
 import { convertToRaw, needsConversion } from './convert.js'
 import type { ImageDeps } from './deps.js'
 import type { DiskFormat } from './formats/index.js'
 import { type Ingested, ingest } from './ingest.js'
 import { peekFormat } from './peek.js'
-import { decodeProperties, findImageRow } from './rows.js'
+import { decodeProperties, findImageRow, updateImageRow } from './rows.js'
 import type { ImageStoreDriver } from './spi.js'
 import { stagingKey } from './upload-task.js'
 
@@ -27,7 +27,6 @@ type Copy = Ingested & { store: string; diskFormat: DiskFormat }
 /** Builds the `image.import` task: copy into each target store, then record the locations in one transaction. */
 export function importTask(deps: ImageDeps): TaskDefinition<ImportTaskData> {
   const { store, config, events } = deps
-  const now = () => new Date(deps.clock.now()).toISOString()
   const copies = new Map<string, Copy[]>()
 
   /** The data to import: the staged data, or (copy-image) the image's data in a store that has it. */
@@ -116,7 +115,7 @@ export function importTask(deps: ImageDeps): TaskDefinition<ImportTaskData> {
           store: copy.store,
           url: copy.stored.url,
           metadata: JSON.stringify(copy.stored.metadata),
-          created_at: now(),
+          created_at: isoTime(deps.clock.now()),
         })
         .execute()
     }
@@ -138,7 +137,7 @@ export function importTask(deps: ImageDeps): TaskDefinition<ImportTaskData> {
             properties: JSON.stringify(properties),
           }
         : { properties: JSON.stringify(properties) }
-    await casUpdate(tx, 'image_images', row.id, Number(row.revision), patch, { type: 'image', now: now() })
+    await updateImageRow(tx, deps.clock, row, patch)
     if (data.method === 'glance-direct')
       await tx.db.deleteFrom('image_staging').where('image_id', '=', row.id).execute()
     events.emitAfterCommit(tx, 'image.image.imported', {
@@ -207,10 +206,7 @@ export function importTask(deps: ImageDeps): TaskDefinition<ImportTaskData> {
             const patch = reset
               ? { status: 'queued', properties: JSON.stringify(properties) }
               : { properties: JSON.stringify(properties) }
-            await casUpdate(tx, 'image_images', row.id, Number(row.revision), patch, {
-              type: 'image',
-              now: now(),
-            })
+            await updateImageRow(tx, deps.clock, row, patch)
             events.emitAfterCommit(tx, 'image.image.updated', {
               id: row.id,
               owner: row.owner,

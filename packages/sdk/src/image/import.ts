@@ -1,11 +1,10 @@
 import { CloudError, parseOrThrow } from '../core/errors.js'
 import { waitFor } from '../core/waiters.js'
-import { casUpdate } from '../store/cas.js'
 import type { ImageApi } from './api.js'
 import { type ImageDeps, imageTarget } from './deps.js'
 import { visibleRow } from './images.js'
 import type { ImportTaskData } from './import-task.js'
-import { decodeProperties, findImageRow } from './rows.js'
+import { decodeProperties, updateImageRow } from './rows.js'
 import { ImportRequestSchema } from './schemas.js'
 
 /** The import methods offered: `web-download` would fetch from the network, which a Nubis cloud does not do. */
@@ -17,7 +16,6 @@ export type ImageImportApi = Pick<ImageApi, 'importImage' | 'waitForImage' | 'li
 /** Builds the {@link ImageImportApi}. */
 export function imageImportApi(deps: ImageDeps, getImage: ImageApi['getImage']): ImageImportApi {
   const { store, policy, stores, tasks, events } = deps
-  const now = () => new Date(deps.clock.now()).toISOString()
 
   return {
     async importImage(ctx, id, input) {
@@ -43,6 +41,13 @@ export function imageImportApi(deps: ImageDeps, getImage: ImageApi['getImage']):
           method === 'copy-image' ? 'image:copy_image' : 'image:import_image',
           imageTarget(row),
         )
+        // Glance shows an import's progress as properties; clients and Tempest's waiters read them.
+        const progress = (importing: string) =>
+          JSON.stringify({
+            ...decodeProperties(row.properties),
+            os_glance_importing_to_stores: importing,
+            os_glance_failed_import: '',
+          })
         let targets = wanted
         if (method === 'glance-direct') {
           const staged = await tx.db
@@ -59,14 +64,6 @@ export function imageImportApi(deps: ImageDeps, getImage: ImageApi['getImage']):
               },
             )
           }
-          await casUpdate(
-            tx,
-            'image_images',
-            id,
-            Number(row.revision),
-            { status: 'importing' },
-            { type: 'image', now: now() },
-          )
           events.emitAfterCommit(tx, 'image.image.updated', { id, owner: row.owner, status: 'importing' })
         } else {
           if (row.status !== 'active') {
@@ -80,19 +77,7 @@ export function imageImportApi(deps: ImageDeps, getImage: ImageApi['getImage']):
           targets = wanted.filter((name) => !present.some((p) => p.store === name))
           // "Copy to every store" of an image already in every store has nothing to do (Glance answers 202).
           if (targets.length === 0 && request.allStores) {
-            const done = {
-              ...decodeProperties(row.properties),
-              os_glance_importing_to_stores: '',
-              os_glance_failed_import: '',
-            }
-            await casUpdate(
-              tx,
-              'image_images',
-              id,
-              Number(row.revision),
-              { properties: JSON.stringify(done) },
-              { type: 'image', now: now() },
-            )
+            await updateImageRow(tx, deps.clock, row, { properties: progress('') })
             return
           }
           if (targets.length === 0) {
@@ -102,21 +87,9 @@ export function imageImportApi(deps: ImageDeps, getImage: ImageApi['getImage']):
             )
           }
         }
-        // Glance shows an import's progress as properties; clients and Tempest's waiters read them.
-        const properties: Record<string, string> = {
-          ...decodeProperties(row.properties),
-          os_glance_importing_to_stores: targets.join(','),
-        }
-        properties.os_glance_failed_import = ''
-        const current = await findImageRow(tx.db, id)
-        await casUpdate(
-          tx,
-          'image_images',
-          id,
-          Number(current!.revision),
-          { properties: JSON.stringify(properties) },
-          { type: 'image', now: now() },
-        )
+        // glance-direct moves to `importing`; copy-image keeps the image `active` while it copies.
+        const status = method === 'glance-direct' ? 'importing' : row.status
+        await updateImageRow(tx, deps.clock, row, { status, properties: progress(targets.join(',')) })
         const data: ImportTaskData = {
           imageId: id,
           method,

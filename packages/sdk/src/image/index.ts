@@ -8,7 +8,6 @@ export type {
 } from './api.js'
 export type { ImageEvent, ImageMemberEvent } from './events.js'
 export * from './formats/index.js'
-export { MAX_IMAGE_TAGS } from './lifecycle.js'
 export { IMAGE_SORT_KEYS } from './list.js'
 export { MAX_IMAGE_MEMBERS } from './members.js'
 export { type ImageOptions, ImageOptionsSchema, type ImageServiceConfig } from './options.js'

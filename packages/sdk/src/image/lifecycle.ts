@@ -1,12 +1,11 @@
-import { CloudError } from '../core/errors.js'
-import { casUpdate } from '../store/cas.js'
+import type { RequestContext } from '../core/context.js'
+import { CloudError, parseOrThrow } from '../core/errors.js'
+import type { Transaction } from '../store/types.js'
 import type { ImageApi } from './api.js'
 import { type ImageDeps, imageTarget } from './deps.js'
 import { visibleRow } from './images.js'
-import { findImageRow } from './rows.js'
-
-/** Glance's limit of tags on one image (`image_tag_quota`). */
-export const MAX_IMAGE_TAGS = 128
+import { findImageRow, updateImageRow } from './rows.js'
+import { imageTagSchema, MAX_IMAGE_TAGS } from './schemas.js'
 
 /** Deleting images, their tags, and deactivation. */
 export type ImageLifecycleApi = Pick<
@@ -17,13 +16,8 @@ export type ImageLifecycleApi = Pick<
 /** Builds the {@link ImageLifecycleApi}. */
 export function imageLifecycleApi(deps: ImageDeps): ImageLifecycleApi {
   const { store, policy, events } = deps
-  const now = () => new Date(deps.clock.now()).toISOString()
 
-  const transition = async (
-    ctx: Parameters<ImageApi['deactivateImage']>[0],
-    id: string,
-    to: 'active' | 'deactivated',
-  ) => {
+  const transition = async (ctx: RequestContext, id: string, to: 'active' | 'deactivated') => {
     const action = to === 'deactivated' ? 'image:deactivate' : 'image:reactivate'
     await store.transaction(async (tx) => {
       const row = await visibleRow(deps, ctx, id, tx)
@@ -36,17 +30,23 @@ export function imageLifecycleApi(deps: ImageDeps): ImageLifecycleApi {
           `Not allowed to ${to === 'deactivated' ? 'deactivate' : 'reactivate'} image in status '${row.status}'`,
         )
       }
-      const updated = await casUpdate(
-        tx,
-        'image_images',
-        id,
-        Number(row.revision),
-        { status: to },
-        { type: 'image', now: now() },
-      )
+      const updated = await updateImageRow(tx, deps.clock, row, { status: to })
       events.emitAfterCommit(tx, 'image.image.updated', { id, owner: updated.owner, status: to })
     })
   }
+
+  /**
+   * A change of an image's tags, under the same rule as any change; when `change` says it changed something, the
+   * image gets a new revision and its event.
+   */
+  const editTags = (ctx: RequestContext, id: string, change: (tx: Transaction) => Promise<boolean>) =>
+    store.transaction(async (tx) => {
+      const row = await visibleRow(deps, ctx, id, tx)
+      policy.enforce(ctx, 'image:modify_image', imageTarget(row))
+      if (!(await change(tx))) return
+      const updated = await updateImageRow(tx, deps.clock, row, {})
+      events.emitAfterCommit(tx, 'image.image.updated', { id, owner: updated.owner, status: updated.status })
+    })
 
   return {
     async deleteImage(ctx, id) {
@@ -91,42 +91,22 @@ export function imageLifecycleApi(deps: ImageDeps): ImageLifecycleApi {
     },
 
     async addImageTag(ctx, id, tag) {
-      if (tag.length === 0 || tag.length > 255 || tag.includes('/')) {
-        throw new CloudError('INVALID', 'A tag is 1 to 255 characters, without "/"', {
-          details: { path: 'tag' },
-        })
-      }
-      await store.transaction(async (tx) => {
-        const row = await visibleRow(deps, ctx, id, tx)
-        policy.enforce(ctx, 'image:modify_image', imageTarget(row))
+      parseOrThrow(imageTagSchema, tag, 'tag')
+      await editTags(ctx, id, async (tx) => {
         const tags = await tx.db.selectFrom('image_tags').select('tag').where('image_id', '=', id).execute()
-        if (tags.some((t) => t.tag === tag)) return
+        if (tags.some((t) => t.tag === tag)) return false
         if (tags.length >= MAX_IMAGE_TAGS) {
           throw new CloudError('QUOTA_EXCEEDED', `Maximum number of tags (${MAX_IMAGE_TAGS}) exceeded`, {
             details: { resource: 'image_tags', limit: MAX_IMAGE_TAGS },
           })
         }
         await tx.db.insertInto('image_tags').values({ image_id: id, tag }).execute()
-        const updated = await casUpdate(
-          tx,
-          'image_images',
-          id,
-          Number(row.revision),
-          {},
-          { type: 'image', now: now() },
-        )
-        events.emitAfterCommit(tx, 'image.image.updated', {
-          id,
-          owner: updated.owner,
-          status: updated.status,
-        })
+        return true
       })
     },
 
     async removeImageTag(ctx, id, tag) {
-      await store.transaction(async (tx) => {
-        const row = await visibleRow(deps, ctx, id, tx)
-        policy.enforce(ctx, 'image:modify_image', imageTarget(row))
+      await editTags(ctx, id, async (tx) => {
         const removed = await tx.db
           .deleteFrom('image_tags')
           .where('image_id', '=', id)
@@ -137,19 +117,7 @@ export function imageLifecycleApi(deps: ImageDeps): ImageLifecycleApi {
             resource: { type: 'image_tag', id: tag },
           })
         }
-        const updated = await casUpdate(
-          tx,
-          'image_images',
-          id,
-          Number(row.revision),
-          {},
-          { type: 'image', now: now() },
-        )
-        events.emitAfterCommit(tx, 'image.image.updated', {
-          id,
-          owner: updated.owner,
-          status: updated.status,
-        })
+        return true
       })
     },
 

@@ -1,12 +1,11 @@
 import type { Selectable } from 'kysely'
+import { isoTime } from '../core/clock.js'
 import type { RequestContext } from '../core/context.js'
 import { CloudError } from '../core/errors.js'
-import { casUpdate } from '../store/cas.js'
-import type { Transaction } from '../store/types.js'
 import type { ImageApi } from './api.js'
 import { type ImageDeps, imageTarget } from './deps.js'
 import { visibleRow } from './images.js'
-import type { ImageRow } from './rows.js'
+import { type ImageRow, updateImageRow } from './rows.js'
 import { type ImageMember, MEMBER_STATUSES, type MemberStatus } from './schemas.js'
 import type { ImageMembersTable } from './tables.js'
 import { seesAll } from './visibility.js'
@@ -36,7 +35,6 @@ const memberNotFound = (id: string, memberId: string) =>
 /** Builds the {@link ImageMembersApi}. */
 export function imageMembersApi(deps: ImageDeps): ImageMembersApi {
   const { store, policy, events } = deps
-  const now = () => new Date(deps.clock.now()).toISOString()
 
   const sharedImage = async (ctx: RequestContext, id: string): Promise<ImageRow> => {
     const row = await visibleRow(deps, ctx, id)
@@ -49,8 +47,6 @@ export function imageMembersApi(deps: ImageDeps): ImageMembersApi {
   }
   const isOwner = (ctx: RequestContext, row: ImageRow) =>
     seesAll(ctx) || (row.owner !== null && row.owner === ctx.projectId)
-  const touch = (tx: Transaction, row: ImageRow) =>
-    casUpdate(tx, 'image_images', row.id, Number(row.revision), {}, { type: 'image', now: now() })
 
   return {
     async listImageMembers(ctx, id) {
@@ -105,7 +101,7 @@ export function imageMembersApi(deps: ImageDeps): ImageMembersApi {
             },
           )
         }
-        const at = now()
+        const at = isoTime(deps.clock.now())
         const member = {
           image_id: id,
           member_id: memberId,
@@ -114,7 +110,7 @@ export function imageMembersApi(deps: ImageDeps): ImageMembersApi {
           updated_at: at,
         }
         await tx.db.insertInto('image_members').values(member).execute()
-        await touch(tx, row)
+        await updateImageRow(tx, deps.clock, row, {}) // the image's revision moves with its members
         events.emitAfterCommit(tx, 'image.member.created', { id, memberId, status: 'pending' })
         return toMember(member)
       })
@@ -133,7 +129,7 @@ export function imageMembersApi(deps: ImageDeps): ImageMembersApi {
         throw new CloudError('FORBIDDEN', 'Only the member itself may change its membership status')
       }
       return store.transaction(async (tx) => {
-        const at = now()
+        const at = isoTime(deps.clock.now())
         const updated = await tx.db
           .updateTable('image_members')
           .set({ status, updated_at: at })
@@ -159,7 +155,7 @@ export function imageMembersApi(deps: ImageDeps): ImageMembersApi {
           .where('member_id', '=', memberId)
           .executeTakeFirst()
         if (Number(removed.numDeletedRows) === 0) throw memberNotFound(id, memberId)
-        await touch(tx, row)
+        await updateImageRow(tx, deps.clock, row, {}) // the image's revision moves with its members
         events.emitAfterCommit(tx, 'image.member.deleted', { id, memberId, status: 'deleted' })
       })
     },

@@ -1,6 +1,8 @@
 import type { Selectable } from 'kysely'
+import { type Clock, isoTime } from '../core/clock.js'
 import { CloudError } from '../core/errors.js'
-import type { Db } from '../store/types.js'
+import { casUpdate, type ResourcePatch } from '../store/cas.js'
+import type { Db, Transaction } from '../store/types.js'
 import type { DiskFormat } from './formats/index.js'
 import type { ContainerFormat, Image, ImageLocation, ImageStatus, Visibility } from './schemas.js'
 import type { ImagesTable } from './tables.js'
@@ -92,4 +94,20 @@ export async function loadImage(db: Db, row: ImageRow): Promise<Image> {
 /** The row of image `id`, or undefined. */
 export function findImageRow(db: Db, id: string): Promise<ImageRow | undefined> {
   return db.selectFrom('image_images').selectAll().where('id', '=', id).executeTakeFirst()
+}
+
+/**
+ * Compare-and-swap of image `row`, as read in `tx`: writes `patch` (an empty one only bumps the revision and
+ * `updated_at`) at the clock's time, or `CONFLICT` when the row moved on since it was read.
+ */
+export function updateImageRow(
+  tx: Transaction,
+  clock: Clock,
+  row: Pick<ImageRow, 'id' | 'revision'>,
+  patch: ResourcePatch<'image_images'>,
+): Promise<ImageRow> {
+  return casUpdate(tx, 'image_images', row.id, Number(row.revision), patch, {
+    type: 'image',
+    now: isoTime(clock.now()),
+  })
 }

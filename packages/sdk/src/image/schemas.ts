@@ -65,7 +65,11 @@ export const RESERVED_ATTRIBUTES = [
 
 // Glance's limit on names and string properties.
 const text255 = z.string().max(255)
-const tagSchema = z
+/** Glance's limit of tags on one image (`image_tag_quota`). */
+export const MAX_IMAGE_TAGS = 128
+
+/** An image tag: 1–255 characters, without `/` (it goes in a URL path). */
+export const imageTagSchema = z
   .string()
   .min(1)
   .max(255)
@@ -81,8 +85,11 @@ export const propertyKeySchema = z
   })
   .refine((key) => !key.startsWith('os_glance'), { message: 'the os_glance prefix is reserved' })
 
+// Glance's limit on a property value.
+const propertyValue = z.string().max(65_535)
+
 /** Custom properties: string values, as Glance's v2 schema has them. `null` in an update removes a key. */
-export const propertiesSchema = z.record(propertyKeySchema, z.string().max(65_535))
+export const propertiesSchema = z.record(propertyKeySchema, propertyValue)
 
 /** Where one image's data lives in one store. */
 export const ImageLocationSchema = z.object({
@@ -129,32 +136,34 @@ export const ImageSchema = z.object({
 /** See {@link ImageSchema}. */
 export type Image = z.output<typeof ImageSchema>
 
-/** Creating an image record (status `queued`); data comes later by upload or import. */
-export const ImageCreateSchema = z.strictObject({
-  /** A caller-chosen id (a UUID), as Glance allows. */
-  id: z.uuid().optional(),
+// Glance's limit of min_disk and min_ram: a 32-bit signed int.
+const int32 = z
+  .number()
+  .int()
+  .min(0)
+  .max(2 ** 31 - 1)
+
+// What both creating and changing an image may set.
+const editableFields = {
   name: text255.nullable().optional(),
   visibility: z.enum(VISIBILITIES).optional(),
   protected: z.boolean().optional(),
   hidden: z.boolean().optional(),
   diskFormat: z.enum(DISK_FORMATS).optional(),
   containerFormat: z.enum(CONTAINER_FORMATS).optional(),
-  minDisk: z
-    .number()
-    .int()
-    .min(0)
-    .max(2 ** 31 - 1)
-    .optional(),
-  minRam: z
-    .number()
-    .int()
-    .min(0)
-    .max(2 ** 31 - 1)
-    .optional(),
-  tags: z.array(tagSchema).max(128).optional(),
-  properties: propertiesSchema.optional(),
-  /** Admins may create an image for another project; default the caller's project. */
+  minDisk: int32.optional(),
+  minRam: int32.optional(),
+  tags: z.array(imageTagSchema).max(MAX_IMAGE_TAGS).optional(),
+  /** Admins may give an image to another project; default the caller's project. */
   owner: z.string().min(1).max(255).optional(),
+}
+
+/** Creating an image record (status `queued`); data comes later by upload or import. */
+export const ImageCreateSchema = z.strictObject({
+  /** A caller-chosen id (a UUID), as Glance allows. */
+  id: z.uuid().optional(),
+  ...editableFields,
+  properties: propertiesSchema.optional(),
 })
 /** See {@link ImageCreateSchema}. */
 export type ImageCreate = z.input<typeof ImageCreateSchema>
@@ -164,27 +173,8 @@ export type ImageCreate = z.input<typeof ImageCreateSchema>
  * `containerFormat` may change only while the image is `queued`, as in Glance.
  */
 export const ImageUpdateSchema = z.strictObject({
-  name: text255.nullable().optional(),
-  visibility: z.enum(VISIBILITIES).optional(),
-  protected: z.boolean().optional(),
-  hidden: z.boolean().optional(),
-  diskFormat: z.enum(DISK_FORMATS).optional(),
-  containerFormat: z.enum(CONTAINER_FORMATS).optional(),
-  minDisk: z
-    .number()
-    .int()
-    .min(0)
-    .max(2 ** 31 - 1)
-    .optional(),
-  minRam: z
-    .number()
-    .int()
-    .min(0)
-    .max(2 ** 31 - 1)
-    .optional(),
-  tags: z.array(tagSchema).max(128).optional(),
-  properties: z.record(propertyKeySchema, z.string().max(65_535).nullable()).optional(),
-  owner: z.string().min(1).max(255).optional(),
+  ...editableFields,
+  properties: z.record(propertyKeySchema, propertyValue.nullable()).optional(),
 })
 /** See {@link ImageUpdateSchema}. */
 export type ImageUpdate = z.input<typeof ImageUpdateSchema>

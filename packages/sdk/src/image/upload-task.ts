@@ -1,11 +1,10 @@
 import { randomUUID } from 'node:crypto'
 import { CloudError, isCloudError } from '../core/errors.js'
 import { defineTask, type TaskDefinition } from '../core/tasks/index.js'
-import { casUpdate } from '../store/cas.js'
 import type { Transaction } from '../store/types.js'
 import type { ImageDeps } from './deps.js'
 import type { Ingested } from './ingest.js'
-import { findImageRow } from './rows.js'
+import { findImageRow, updateImageRow } from './rows.js'
 
 /** The key staged data of an image is written under, so it never collides with the image's own data. */
 export function stagingKey(imageId: string): string {
@@ -52,7 +51,6 @@ export class UploadTasks {
 
   constructor(private readonly deps: Pick<ImageDeps, 'store' | 'stores' | 'tasks' | 'clock'>) {
     const live = this.#live
-    const now = () => new Date(deps.clock.now()).toISOString()
     this.definition = defineTask<UploadTaskData>({
       kind: 'image.upload',
       recovery: 'rollback',
@@ -89,14 +87,7 @@ export class UploadTasks {
             await deps.store.transaction(async (tx) => {
               const row = await findImageRow(tx.db, data.imageId)
               if (row && (row.status === 'saving' || row.status === 'uploading')) {
-                await casUpdate(
-                  tx,
-                  'image_images',
-                  row.id,
-                  Number(row.revision),
-                  { status: data.from },
-                  { type: 'image', now: now() },
-                )
+                await updateImageRow(tx, deps.clock, row, { status: data.from })
               }
             })
             try {
