@@ -2,6 +2,7 @@ import { Readable } from 'node:stream'
 import {
   abortError,
   CloudError,
+  checkReadRange,
   type DiscardOptions,
   type Driver,
   defineDriver,
@@ -162,12 +163,7 @@ export function memoryImageStore(options: MemoryImageStoreOptions = {}): MemoryI
     async read(url: string, { offset = 0, length }: StoreReadOptions = {}): Promise<Readable> {
       reachable()
       const bytes = stored(url)
-      if (!Number.isSafeInteger(offset) || offset < 0) {
-        throw new CloudError('INVALID', `Invalid read offset ${offset}`, { details: { path: 'offset' } })
-      }
-      if (length !== undefined && (!Number.isSafeInteger(length) || length < 0)) {
-        throw new CloudError('INVALID', `Invalid read length ${length}`, { details: { path: 'length' } })
-      }
+      checkReadRange(offset, length)
       const range = bytes.subarray(offset, length === undefined ? undefined : offset + length)
       return Readable.from(slices(range), { objectMode: false })
     },

@@ -2,6 +2,8 @@ import { randomBytes } from 'node:crypto'
 import { Readable } from 'node:stream'
 import {
   CloudError,
+  checkReadRange,
+  checkStoreImageId,
   type DiscardOptions,
   type Driver,
   defineDriver,
@@ -161,7 +163,7 @@ export function rbdImageStore(options: RbdImageStoreOptions): Driver<ImageStoreD
 
     async read(url: string, { offset = 0, length, signal }: StoreReadOptions = {}): Promise<Readable> {
       const location = await locate(url)
-      checkRange(offset, length)
+      checkReadRange(offset, length)
       if (length === 0) {
         await ops.size(location, signal)
         return Readable.from([])
@@ -214,24 +216,7 @@ export function rbdImageStore(options: RbdImageStoreOptions): Driver<ImageStoreD
 }
 
 function checkImageId(imageId: string): void {
-  if (typeof imageId !== 'string' || !IMAGE_ID.test(imageId)) {
-    throw new CloudError(
-      'INVALID',
-      `Invalid image id for the ceph-rbd image store: ${JSON.stringify(imageId)}`,
-      {
-        details: { path: 'imageId' },
-      },
-    )
-  }
-}
-
-function checkRange(offset: number, length: number | undefined): void {
-  if (!Number.isSafeInteger(offset) || offset < 0) {
-    throw new CloudError('INVALID', `Invalid read offset ${offset}`, { details: { path: 'offset' } })
-  }
-  if (length !== undefined && (!Number.isSafeInteger(length) || length < 0)) {
-    throw new CloudError('INVALID', `Invalid read length ${length}`, { details: { path: 'length' } })
-  }
+  checkStoreImageId('ceph-rbd', IMAGE_ID, imageId)
 }
 
 /** A write into a pool that does not exist is a broken configuration, not missing data. */

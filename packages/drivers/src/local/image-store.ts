@@ -7,6 +7,8 @@ import { pathToFileURL } from 'node:url'
 import {
   abortError,
   CloudError,
+  checkReadRange,
+  checkStoreImageId,
   type DiscardOptions,
   type Driver,
   defineDriver,
@@ -130,7 +132,7 @@ export function localImageStore(options: LocalImageStoreOptions): Driver<ImageSt
 
     async read(url: string, { offset = 0, length, signal }: StoreReadOptions = {}): Promise<Readable> {
       const { id, file } = fileOf(url)
-      checkRange(offset, length)
+      checkReadRange(offset, length)
       // Opening is the existence check, and the stream reads that very file even if it is deleted meanwhile.
       const handle = await open(file, 'r').catch((error: unknown) => {
         throw missing(error, id) ?? error
@@ -210,24 +212,7 @@ export function localImageStore(options: LocalImageStoreOptions): Driver<ImageSt
 }
 
 function checkImageId(imageId: string): void {
-  if (typeof imageId !== 'string' || !IMAGE_ID.test(imageId)) {
-    throw new CloudError(
-      'INVALID',
-      `Invalid image id for the local image store: ${JSON.stringify(imageId)}`,
-      {
-        details: { path: 'imageId' },
-      },
-    )
-  }
-}
-
-function checkRange(offset: number, length: number | undefined): void {
-  if (!Number.isSafeInteger(offset) || offset < 0) {
-    throw new CloudError('INVALID', `Invalid read offset ${offset}`, { details: { path: 'offset' } })
-  }
-  if (length !== undefined && (!Number.isSafeInteger(length) || length < 0)) {
-    throw new CloudError('INVALID', `Invalid read length ${length}`, { details: { path: 'length' } })
-  }
+  checkStoreImageId('local', IMAGE_ID, imageId)
 }
 
 /**

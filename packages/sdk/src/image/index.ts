@@ -16,6 +16,7 @@ export { IMAGE_QUOTAS } from './quota-usage.js'
 export * from './schemas.js'
 export { createImageService, type ImageServiceDeps } from './service.js'
 export type * from './spi.js'
+export { checkReadRange, checkStoreImageId } from './store-input.js'
 export {
   type ImageLocationsTable,
   type ImageMembersTable,
