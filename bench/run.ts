@@ -1,8 +1,9 @@
-// `npm run bench [-- store|events|identity|identity-crypto|image]`: prints each figure with its ratio to the reference named in the issues.
+// `npm run bench [-- store|events|identity|identity-crypto|image|network]`: prints each figure with its ratio to the reference named in the issues.
 import { benchEvents } from './events.js'
 import { benchIdentity } from './identity.js'
 import { benchIdentityCrypto } from './identity-crypto.js'
 import { benchImage } from './image.js'
+import { benchNetwork } from './network.js'
 import { type Figure, report } from './report.js'
 import { benchStore } from './store.js'
 
@@ -12,6 +13,7 @@ const suites: Record<string, () => Promise<Figure[]>> = {
   'identity-crypto': benchIdentityCrypto,
   identity: benchIdentity,
   image: benchImage,
+  network: benchNetwork,
 }
 const wanted = process.argv.slice(2)
 const unknown = wanted.filter((name) => !(name in suites))

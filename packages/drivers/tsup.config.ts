@@ -5,6 +5,7 @@ export default defineConfig({
   entry: {
     'local/index': 'src/local/index.ts',
     'ceph/index': 'src/ceph/index.ts',
+    'vxlan/index': 'src/vxlan/index.ts',
   },
   format: ['esm'],
   dts: true,

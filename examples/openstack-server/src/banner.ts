@@ -1,6 +1,8 @@
 import { join } from 'node:path'
+import type { NetworkDriver } from '@nubis/sdk'
 import type { BootstrapResult } from './bootstrap.js'
 import { credentialPaths } from './credentials.js'
+import { describeNetworkDriver, vxlanHint } from './network-summary.js'
 import type { ProbeResult } from './probe.js'
 
 /** Where a setting came from, as commander reports it: `cli`, `env`, `default` … */
@@ -16,6 +18,8 @@ export interface BannerInput {
   dbPath: string
   sources: { port: SettingSource; host: SettingSource; dataDir: SettingSource }
   probes: readonly ProbeResult[]
+  /** The Network service's driver: its name and whether packets really flow. */
+  network: Pick<NetworkDriver, 'name' | 'capabilities'>
   admin: BootstrapResult
 }
 
@@ -41,20 +45,20 @@ function backEnds(input: BannerInput): string[] {
   const { probes } = input
   const libvirt = probe(probes, 'libvirt')
   const qemu = probe(probes, 'qemu')
-  // Compute, network and volumes are not served yet (see the `answering` line): these say what each will use.
+  // Compute and volumes are not served yet (see the `answering` line): these say what each will use.
   const compute =
     libvirt?.available && qemu?.available
       ? `simulated hypervisor; ${found(libvirt)} and ${found(qemu)} are here, so the kvm driver could run real guests`
       : 'simulated hypervisor: libvirt/QEMU not found, and real guests need both'
-  const network = ['iproute2', 'vxlan', 'iptables', 'ipset', 'dnsmasq'].map((name) => probe(probes, name))
-  const vxlanReady = network.every((result) => result?.available)
+  // Said plainly: with the state-only default, ports get addresses but guests cannot reach each other.
+  const network = `${describeNetworkDriver(input.network)}${input.network.capabilities.dataPlane ? '' : vxlanHint(probes)}`
   const storage = ['ceph', 'lvm'].map((name) => probe(probes, name)).filter((result) => result?.available)
   const usable = probes.filter((result) => result.available).map(found)
   return [
     `  state store  SQLite, ${input.dbPath}`,
     `  images       files in ${join(input.dataDir, 'images')} (local store; staging in ${join(input.dataDir, 'staging')})`,
     `  compute      ${compute}`,
-    `  network      no data plane by default: addresses are allocated, no packets move${vxlanReady ? '; the vxlan driver could run here' : ''}`,
+    `  network      ${network}`,
     `  storage      simulated${storage.length ? `; ${storage.map(found).join(', ')} could back real volumes` : ''}`,
     `  this machine ${usable.length ? usable.join(', ') : 'no real back end found'} (details: nubis doctor)`,
   ]
@@ -92,15 +96,16 @@ export function formatBanner(input: BannerInput): string {
     ...backEnds(input),
     ...adminLines(input),
     `  answering    Identity (Keystone v3) at ${input.url}/identity/v3, Image (Glance v2) at ${input.url}/image,`,
-    '               /healthcheck and / (versions)',
-    '  not yet      compute, network, volume and object-store are in the catalog but answer 404',
+    `               Network (Neutron v2.0) at ${input.url}/network, /healthcheck and / (versions)`,
+    '  not yet      compute, volume and object-store are in the catalog but answer 404',
     '               until their services land',
     '',
     'Use the openstack CLI:',
     `  source ${openrc} && openstack token issue`,
     `  or: OS_CLIENT_CONFIG_FILE=${clouds} openstack --os-cloud nubis token issue`,
     '  then: openstack catalog list, openstack project list, openstack user create …,',
-    '        openstack image create --file disk.qcow2 --disk-format qcow2 --container-format bare my-image',
+    '        openstack image create --file disk.qcow2 --disk-format qcow2 --container-format bare my-image,',
+    '        openstack network create net1 && openstack subnet create --network net1 --subnet-range 10.0.0.0/24 sub1',
     '',
     'Press Ctrl+C to stop.',
     '',

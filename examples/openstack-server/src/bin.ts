@@ -73,7 +73,13 @@ program
   .option('--json', 'print the results as JSON')
   .action(async (options: { json?: boolean }) => {
     const results = await runDoctor()
-    process.stdout.write(options.json ? `${JSON.stringify(results, null, 2)}\n` : formatDoctor(results))
+    if (options.json) {
+      process.stdout.write(`${JSON.stringify(results, null, 2)}\n`)
+      return
+    }
+    // Loaded only here: the driver serve runs comes from the SDK, which `--help` need not load.
+    const { serveNetworkDriver } = await import('./network.js')
+    process.stdout.write(formatDoctor(results, serveNetworkDriver()))
   })
 
 try {

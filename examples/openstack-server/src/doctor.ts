@@ -1,4 +1,6 @@
 import { readdir } from 'node:fs/promises'
+import type { NetworkDriver } from '@nubis/sdk'
+import { describeNetworkDriver, vxlanHint } from './network-summary.js'
 import {
   exists,
   inLinkerCache,
@@ -165,13 +167,24 @@ export async function runDoctor(probes: readonly Probe[] = PROBES): Promise<Prob
   )
 }
 
-/** The text form of doctor results: one aligned line per probe. */
-export function formatDoctor(results: readonly ProbeResult[]): string {
+/**
+ * The text form of doctor results: one aligned line per probe, then, given the network driver `nubis serve`
+ * runs, a line saying whether packets flow with it (the state-only default: they do not) and what a real data
+ * plane would need here.
+ */
+export function formatDoctor(
+  results: readonly ProbeResult[],
+  network?: Pick<NetworkDriver, 'name' | 'capabilities'>,
+): string {
   const width = Math.max(...results.map((result) => result.name.length))
   const lines = results.map((result) => {
     const mark = result.available ? 'yes' : 'no '
     const detail = [result.version, result.reason].filter(Boolean).join(' - ')
     return `  ${mark}  ${result.name.padEnd(width)}  ${detail}`.trimEnd()
   })
+  if (network !== undefined) {
+    const hint = network.capabilities.dataPlane ? '' : vxlanHint(results)
+    lines.push('', `  network driver of nubis serve: ${describeNetworkDriver(network)}${hint}`)
+  }
   return `${lines.join('\n')}\n`
 }

@@ -2,7 +2,7 @@ import { chmod, mkdir, stat } from 'node:fs/promises'
 import type { AddressInfo } from 'node:net'
 import { join, resolve } from 'node:path'
 import { localImageStore } from '@nubis/drivers/local'
-import { createApiServer, glanceApi, keystoneApi } from '@nubis/openstack-api'
+import { createApiServer, glanceApi, keystoneApi, neutronApi } from '@nubis/openstack-api'
 import { type Cloud, createCloud, sqliteStore } from '@nubis/sdk'
 import type { FastifyInstance } from 'fastify'
 import type { Logger } from 'pino'
@@ -11,6 +11,7 @@ import { bootstrapAdmin } from './bootstrap.js'
 import { syncCatalog } from './catalog.js'
 import { baseUrlFor } from './credentials.js'
 import { runDoctor } from './doctor.js'
+import { serveNetworkDriver } from './network.js'
 
 /** The state store's file name inside the data dir. */
 export const DB_FILE = 'nubis.db'
@@ -88,11 +89,13 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
       stores: { local: localImageStore({ dir: join(dataDir, 'images') }) },
       staging: localImageStore({ dir: join(dataDir, 'staging') }),
     },
+    network: { driver: serveNetworkDriver() },
   })
   const app = createApiServer({ cloud, logger })
   try {
     await app.register(keystoneApi, { prefix: '/identity', cloud })
     await app.register(glanceApi, { prefix: '/image', cloud })
+    await app.register(neutronApi, { prefix: '/network', cloud })
     await app.listen({ port: options.port, host: options.host })
   } catch (error) {
     await app.close().catch(() => {})
@@ -123,6 +126,7 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
       dbPath,
       sources,
       probes: await probes,
+      network: cloud.network.driver,
       admin,
     }
     ;(options.out ?? process.stdout).write(formatBanner(banner))

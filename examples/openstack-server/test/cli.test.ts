@@ -51,7 +51,10 @@ describe('nubis serve', () => {
     expect(cli.stdout()).toContain(`${READY_PREFIX}${url}`)
     expect(cli.stdout()).toContain(`port ${port} (from the command line)`)
     expect(cli.stdout()).toContain('simulated hypervisor')
-    expect(cli.stdout()).toContain('no data plane')
+    expect(cli.stdout()).toContain(
+      'network      state-only: state only — no data plane (packets do not flow)',
+    )
+    expect(cli.stdout()).toContain(`Network (Neutron v2.0) at ${url}/network`)
 
     const response = await fetch(`${url}/healthcheck`)
     expect(response.status).toBe(200)
@@ -168,9 +171,13 @@ describe('nubis doctor', () => {
     }
   })
 
-  it('prints one line per probe as text', async () => {
+  it('prints one line per probe as text, then what the network driver of nubis serve does', async () => {
     const result = await runCli(['doctor'])
     expect(result.code).toBe(0)
-    expect(result.stdout.trimEnd().split('\n')).toHaveLength(PROBES.length)
+    const lines = result.stdout.trimEnd().split('\n')
+    expect(lines).toHaveLength(PROBES.length + 2)
+    expect(lines.at(-1)).toMatch(
+      /^ {2}network driver of nubis serve: state-only: state only — no data plane \(packets do not flow\); the vxlan driver/,
+    )
   })
 })

@@ -86,6 +86,11 @@ export interface ApiError {
   code?: ErrorCode
   /** The resource a CloudError was about; Neutron names its error types after it (`NetworkNotFound`). */
   resource?: ErrorResource
+  /**
+   * A client error's CloudError `details` (Neutron's error `type`, the failing field's `path`); absent on 5xx,
+   * whose details may describe internals.
+   */
+  details?: Readonly<Record<string, unknown>>
   /** True when the error is the server's fault (5xx): it is logged as an error, with its cause. */
   serverFault: boolean
 }
@@ -94,7 +99,7 @@ export interface ApiError {
 export function apiError(
   status: number,
   message: string,
-  extra: Pick<ApiError, 'code' | 'resource'> = {},
+  extra: Pick<ApiError, 'code' | 'resource' | 'details'> = {},
 ): ApiError {
   return { status, title: reasonPhrase(status), message, serverFault: status >= 500, ...extra }
 }
@@ -120,6 +125,7 @@ export function toApiError(
     return apiError(status, message, {
       code: error.code,
       ...(error.resource && { resource: error.resource }),
+      ...(error.details && isExposedStatus(status) && { details: error.details }),
     })
   }
   const status = clientStatusOf(error)

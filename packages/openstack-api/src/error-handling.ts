@@ -57,8 +57,8 @@ export function sendError(
     const uri = /^https?:\/\//.test(identity) ? identity : absoluteUrl(request, identity)
     reply.header('www-authenticate', `Keystone uri="${uri}"`)
   }
-  const { body, contentType } = formatter.format(error)
-  reply.code(error.status)
+  const { body, contentType, status } = formatter.format(error)
+  reply.code(status ?? error.status)
   if (typeof body === 'string') return reply.type(contentType ?? 'text/plain; charset=utf-8').send(body)
   return reply.type('application/json; charset=utf-8').send(body)
 }

@@ -7,6 +7,11 @@ export interface FormattedError {
   body: string | Readonly<Record<string, unknown>>
   /** Content type of a text body; default `text/plain; charset=utf-8`. JSON bodies are always JSON. */
   contentType?: string
+  /**
+   * The status to answer with when the API's rule depends on more than the code (Neutron answers a
+   * `NOT_SUPPORTED` input value 400, an unsupported operation 501); default the error's own status.
+   */
+  status?: number
 }
 
 /**
@@ -58,53 +63,6 @@ export const novaErrors: ErrorFormatter = {
   name: 'nova',
   format: (error) => ({
     body: { [novaFaultName(error.status)]: { code: error.status, message: error.message } },
-  }),
-}
-
-// The webob exception class names Neutron reports as `type` when no more specific exception applies.
-const WEBOB_TYPES: Readonly<Record<number, string>> = {
-  400: 'HTTPBadRequest',
-  401: 'HTTPUnauthorized',
-  403: 'HTTPForbidden',
-  404: 'HTTPNotFound',
-  405: 'HTTPMethodNotAllowed',
-  409: 'HTTPConflict',
-  413: 'HTTPRequestEntityTooLarge',
-  415: 'HTTPUnsupportedMediaType',
-  500: 'HTTPInternalServerError',
-  501: 'HTTPNotImplemented',
-  503: 'HTTPServiceUnavailable',
-  504: 'HTTPGatewayTimeout',
-}
-
-/** `security_group` → `SecurityGroup`. */
-function pascalCase(name: string): string {
-  return name
-    .split(/[^A-Za-z0-9]+/)
-    .filter(Boolean)
-    .map((part) => part[0]!.toUpperCase() + part.slice(1))
-    .join('')
-}
-
-/**
- * The `type` of a Neutron error: the exception name Neutron would raise where one is known
- * (`NetworkNotFound`, `OverQuota`), else the webob class of the status (`HTTPBadRequest`).
- */
-export function neutronErrorType(error: ApiError): string {
-  if (error.code === 'QUOTA_EXCEEDED') return 'OverQuota'
-  if (error.code === 'NOT_FOUND' && error.resource) return `${pascalCase(error.resource.type)}NotFound`
-  return WEBOB_TYPES[error.status] ?? 'HTTPError'
-}
-
-/**
- * Neutron 2.0: `{"NeutronError": {"type": "NetworkNotFound", "message": "…", "detail": ""}}`. Quota errors are
- * 409, as Neutron's `OverQuota` is a `Conflict`.
- */
-export const neutronErrors: ErrorFormatter = {
-  name: 'neutron',
-  statusOverrides: { QUOTA_EXCEEDED: 409 },
-  format: (error) => ({
-    body: { NeutronError: { type: neutronErrorType(error), message: error.message, detail: '' } },
   }),
 }
 

@@ -2,7 +2,8 @@
  * The plumbing every Nubis OpenStack API reuses: the fastify app factory with request ids, `/healthcheck` and
  * the versions document; CloudError → status mapping with each API's error body format (Keystone, Nova,
  * Neutron, Glance); the `X-Auth-Token` authentication hook; body validation; links, paging links and version
- * documents; a logger that never writes a token or a password; and the Keystone v3 and Glance v2 plugins.
+ * documents; a logger that never writes a token or a password; and the Keystone v3, Glance v2 and Neutron v2.0
+ * plugins.
  *
  * @packageDocumentation
  */
@@ -34,8 +35,6 @@ export {
   type FormattedError,
   glanceErrors,
   keystoneErrors,
-  neutronErrors,
-  neutronErrorType,
   novaErrors,
   novaFaultName,
   webobMessage,
@@ -45,6 +44,10 @@ export { GLANCE_NEWEST_MINOR, GLANCE_V2, GLANCE_VERSIONS } from './glance/versio
 export { KEYSTONE_V3, type KeystoneApiOptions, keystoneApi } from './keystone/index.js'
 export { catalogBody, keystoneTime, tokenBody } from './keystone/token-body.js'
 export { type CreateLoggerOptions, createLogger, REDACT_PATHS } from './logger.js'
+export { neutronErrors, neutronErrorType } from './neutron/errors.js'
+export { NEUTRON_EXTENSIONS, type NeutronExtension } from './neutron/extensions.js'
+export { type NeutronApiOptions, neutronApi } from './neutron/index.js'
+export { NEUTRON_V2 } from './neutron/versions.js'
 export {
   type CollectionLinks,
   collectionLinks,

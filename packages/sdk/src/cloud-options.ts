@@ -2,6 +2,7 @@ import { z } from 'zod'
 import type { Clock } from './core/clock.js'
 import { IdentityOptionsSchema } from './identity/options.js'
 import { ImageOptionsSchema } from './image/options.js'
+import { NetworkOptionsSchema } from './network/options.js'
 import type { Migration, Store } from './store/types.js'
 
 const isStore = (value: unknown): value is Store =>
@@ -51,6 +52,8 @@ export const CloudOptionsSchema = z.object({
   identity: IdentityOptionsSchema.default(IdentityOptionsSchema.parse({})),
   /** Image: the stores holding image data (`{ stores: { local: localImageStore({ dir }) } }`), staging, conversion. */
   image: ImageOptionsSchema.default(ImageOptionsSchema.parse({})),
+  /** Network: the data-plane driver (`{ driver: vxlanNetwork({ hosts }) }`; default state only), segment ranges, MTU. */
+  network: NetworkOptionsSchema.default(NetworkOptionsSchema.parse({})),
   /** Extra migrations of the host application's own tables, run after the cloud's own. */
   migrations: z.array(z.custom<Migration>((m) => typeof (m as Migration)?.up === 'function')).optional(),
 })

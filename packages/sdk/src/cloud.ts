@@ -16,6 +16,10 @@ import type { ImageApi } from './image/api.js'
 import { IMAGE_POLICY } from './image/policy-rules.js'
 import { createImageService } from './image/service.js'
 import { imageMigrations } from './image/tables.js'
+import type { NetworkApi } from './network/api.js'
+import { NETWORK_POLICY } from './network/policy-rules.js'
+import { createNetworkService } from './network/service.js'
+import { networkMigrations } from './network/tables.js'
 import { sqliteStore } from './store/sqlite.js'
 import type { Store } from './store/types.js'
 
@@ -42,6 +46,8 @@ export interface Cloud {
   readonly identity: Identity
   /** Images and their data in the configured stores: Glance's part of the cloud. */
   readonly image: ImageApi
+  /** Networks, subnets, ports, security groups, routers and floating IPs: Neutron's part of the cloud. */
+  readonly network: NetworkApi
   /** A trusted context for the host application's own jobs: every policy check passes. */
   system(signal?: AbortSignal): RequestContext
   /** Stops background work and closes the store. Idempotent. */
@@ -63,7 +69,7 @@ export async function createCloud(options: CloudOptions = {}): Promise<Cloud> {
   const clock = config.clock ?? systemClock
   // Built before the store is opened so that bad rules fail without leaving a database handle behind.
   const policy = createPolicy({
-    defaults: { ...IDENTITY_POLICY, ...AUTH_POLICY, ...IMAGE_POLICY },
+    defaults: { ...IDENTITY_POLICY, ...AUTH_POLICY, ...IMAGE_POLICY, ...NETWORK_POLICY },
     overrides: config.policy?.overrides,
   })
   const store = config.store ?? sqliteStore({ path: ':memory:' })
@@ -75,6 +81,7 @@ export async function createCloud(options: CloudOptions = {}): Promise<Cloud> {
       ...identityMigrations,
       ...authMigrations,
       ...imageMigrations,
+      ...networkMigrations,
       ...(config.migrations ?? []),
     ])
   } catch (error) {
@@ -101,6 +108,7 @@ export async function createCloud(options: CloudOptions = {}): Promise<Cloud> {
   })
   const quotas = createQuota({ defaults: config.quotas?.defaults })
   const image = createImageService({ store, events, policy, clock, quotas, tasks, config: config.image })
+  const network = createNetworkService({ store, events, policy, clock, quotas, tasks, config: config.network })
   const recoverEveryMs = config.tasks?.recoverEveryMs ?? leaseMs
   let recovering: Promise<unknown> = Promise.resolve()
   const recover = () => {
@@ -120,6 +128,7 @@ export async function createCloud(options: CloudOptions = {}): Promise<Cloud> {
     clock,
     identity,
     image,
+    network,
     system: (signal) => systemContext(signal),
     close() {
       closed ??= (async () => {
