@@ -1,10 +1,13 @@
+import { testStore } from '@nubis/testing'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { type Cloud, createCloud } from '../src/cloud.js'
 import type { SecurityGroupRuleCreate } from '../src/network/port-schemas.js'
+import { postgresStore } from '../src/store/postgres.js'
 import { errorOf, memberOf, type NetworkFixture, networkFixture } from './network/fixture.js'
 
 let f: NetworkFixture
 beforeEach(async () => {
-  f = await networkFixture({ quotas: { defaults: { security_group: 3, security_group_rule: 12 } } })
+  f = await networkFixture({ quotas: { defaults: { security_group: 3 } } })
 })
 afterEach(() => f.close())
 
@@ -132,6 +135,7 @@ describe('security groups', () => {
 
   it('counts groups and rules against the project’s quotas', async () => {
     // Limits: 3 groups and 12 rules. The default group holds 4 rules, each other group 2.
+    await f.cloud.quotas.setLimit(f.cloud.store, 'p-alice', 'security_group_rule', 12)
     const a = await f.cloud.network.createSecurityGroup(f.alice, { name: 'a' })
     await f.cloud.network.createSecurityGroup(f.alice, { name: 'b' })
     expect((await errorOf(f.cloud.network.createSecurityGroup(f.alice, { name: 'c' }))).code).toBe(
@@ -285,5 +289,46 @@ describe('security group rules', () => {
     expect(deleted).toMatchObject([{ id: ssh.id, securityGroupId: groupId }])
     expect((await errorOf(f.cloud.network.deleteSecurityGroupRule(f.alice, ssh.id))).code).toBe('NOT_FOUND')
     expect((await f.cloud.network.getSecurityGroup(f.alice, groupId)).securityGroupRules).toHaveLength(2)
+  })
+})
+
+describe('two control planes on one PostgreSQL', () => {
+  let one: Cloud
+  let two: Cloud
+  beforeEach(async () => {
+    const store = await testStore('postgres')
+    one = await createCloud({ store, tasks: { recoverEveryMs: 0 } })
+    two = await createCloud({ store: postgresStore({ url: store.url }), tasks: { recoverEveryMs: 0 } })
+  })
+  afterEach(async () => {
+    await two.close()
+    await one.close() // drops the database
+  })
+
+  it('make one default group between them, and let only one of two equal rules in', async () => {
+    const alice = memberOf('p-alice')
+    const lists = await Promise.all(
+      [one, two, one, two].map((cloud) => cloud.network.listSecurityGroups(alice)),
+    )
+    const ids = new Set(lists.flatMap((page) => page.items.map((g) => g.id)))
+    expect(ids.size).toBe(1)
+    const groupId = [...ids][0]!
+    const input = {
+      securityGroupId: groupId,
+      direction: 'ingress',
+      protocol: 'tcp',
+      portRangeMin: 80,
+      portRangeMax: 80,
+    }
+    const results = await Promise.allSettled(
+      [one, two, one, two].map((cloud) =>
+        cloud.network.createSecurityGroupRule(alice, input as SecurityGroupRuleCreate),
+      ),
+    )
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1)
+    for (const r of results) {
+      if (r.status === 'rejected')
+        expect(r.reason).toMatchObject({ details: { type: 'SecurityGroupRuleExists' } })
+    }
   })
 })

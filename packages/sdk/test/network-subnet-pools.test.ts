@@ -1,6 +1,9 @@
+import { testStore } from '@nubis/testing'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { type Cloud, createCloud } from '../src/cloud.js'
 import type { SubnetPoolCreate } from '../src/network/schemas.js'
-import { errorOf, type NetworkFixture, networkFixture } from './network/fixture.js'
+import { postgresStore } from '../src/store/postgres.js'
+import { errorOf, memberOf, type NetworkFixture, networkFixture } from './network/fixture.js'
 
 let f: NetworkFixture
 let networkId: string
@@ -179,16 +182,17 @@ describe('subnets from a pool', () => {
   it('take a requested CIDR only from inside the prefixes and clear of other subnets', async () => {
     const p = await pool()
     await fromPool(p.id, { cidr: '10.0.2.0/24' })
-    expect((await fromPool(p.id)).cidr).toBe('10.0.0.0/24')
+    // Best fit: the lone /24 left at the end goes before the /23 at the start is cut.
+    expect((await fromPool(p.id)).cidr).toBe('10.0.3.0/24')
     const other = (await f.cloud.network.createNetwork(f.alice, { name: 'other' })).id
     const overlap = await errorOf(fromPool(p.id, { cidr: '10.0.2.128/25', networkId: other }))
     expect(overlap).toMatchObject({ code: 'INVALID', details: { type: 'SubnetAllocationError' } })
     const outside = await errorOf(fromPool(p.id, { cidr: '192.168.0.0/24', networkId: other }))
     expect(outside).toMatchObject({ code: 'INVALID', details: { type: 'SubnetAllocationError' } })
-    const tooSmall = await errorOf(fromPool(p.id, { cidr: '10.0.3.0/29', networkId: other }))
+    const tooSmall = await errorOf(fromPool(p.id, { cidr: '10.0.1.0/29', networkId: other }))
     expect(tooSmall.message).toContain('maximum allowed prefix is 28')
-    await expect(fromPool(p.id, { cidr: '10.0.3.0/28', networkId: other })).resolves.toMatchObject({
-      cidr: '10.0.3.0/28',
+    await expect(fromPool(p.id, { cidr: '10.0.1.0/28', networkId: other })).resolves.toMatchObject({
+      cidr: '10.0.1.0/28',
     })
   })
 
@@ -213,5 +217,41 @@ describe('subnets from a pool', () => {
     await f.cloud.network.deleteSubnet(f.alice, subnet.id)
     await f.cloud.network.deleteSubnetPool(f.alice, p.id)
     expect((await errorOf(f.cloud.network.getSubnetPool(f.alice, p.id))).code).toBe('NOT_FOUND')
+  })
+})
+
+describe('two control planes on one PostgreSQL', () => {
+  let one: Cloud
+  let two: Cloud
+  beforeEach(async () => {
+    const store = await testStore('postgres')
+    one = await createCloud({ store, tasks: { recoverEveryMs: 0 } })
+    two = await createCloud({ store: postgresStore({ url: store.url }), tasks: { recoverEveryMs: 0 } })
+  })
+  afterEach(async () => {
+    await two.close()
+    await one.close() // drops the database
+  })
+
+  it('never hand out the same block twice', async () => {
+    const alice = memberOf('p-alice')
+    const p = await one.network.createSubnetPool(alice, { prefixes: ['10.0.0.0/22'], defaultPrefixlen: 24 })
+    const networks = await Promise.all(
+      [1, 2, 3, 4, 5, 6].map((i) => one.network.createNetwork(alice, { name: `n${i}` })),
+    )
+    const results = await Promise.allSettled(
+      networks.map((n, i) =>
+        (i % 2 ? two : one).network.createSubnet(alice, {
+          networkId: n.id,
+          ipVersion: 4,
+          subnetpoolId: p.id,
+        }),
+      ),
+    )
+    const cidrs = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value.cidr] : []))
+    expect(cidrs.sort()).toEqual(['10.0.0.0/24', '10.0.1.0/24', '10.0.2.0/24', '10.0.3.0/24'])
+    for (const r of results) {
+      if (r.status === 'rejected') expect(r.reason).toMatchObject({ details: { reason: 'exhausted' } })
+    }
   })
 })

@@ -1,7 +1,7 @@
 import { type ApplyResult, CloudError, type HostNetwork, type HostState } from '@nubis/sdk'
 import { dhcpFiles, dhcpSpec, dnsmasqConfig } from './dhcp.js'
 import { convergeDnsmasq, listDhcpDirs, removeDnsmasq } from './dnsmasq.js'
-import { convergeFilters } from './filters.js'
+import { convergeFilters, readFilters } from './filters.js'
 import { convergeLink, deleteUnwanted, type LinkSpec, readLinks } from './links.js'
 import { dhcpNamespace, routerNamespace, vxlanName } from './names.js'
 import { convergeNamespace, createNamespace, listNamespaces } from './namespaces.js'
@@ -28,11 +28,12 @@ export async function applyState(runner: Runner, state: HostState): Promise<Appl
   const networks = new Map(state.networks.map((network) => [network.id, network]))
   const network = (id: string) => networks.get(id) as HostNetwork
 
-  const [links, flood, namespaces, dhcpDirs] = await Promise.all([
+  const [links, flood, namespaces, dhcpDirs, filters] = await Promise.all([
     readLinks(runner),
     readFloodTable(runner),
     listNamespaces(runner),
     listDhcpDirs(runner, config.stateDir, `${prefix}qdhcp-`),
+    readFilters(runner),
   ])
 
   // What the host must have.
@@ -65,14 +66,12 @@ export async function applyState(runner: Runner, state: HostState): Promise<Appl
 
   // Away with the rest: links, DHCP servers, namespaces.
   await deleteUnwanted(runner, links, wantedLinks)
-  for (const dir of dhcpDirs) {
-    if (!wantedNamespaces.has(dir)) await removeDnsmasq(runner, dhcpFiles(config.stateDir, dir))
-  }
+  const unwantedDirs = dhcpDirs.filter((dir) => !wantedNamespaces.has(dir))
+  await Promise.all(unwantedDirs.map((dir) => removeDnsmasq(runner, dhcpFiles(config.stateDir, dir))))
   const ours = (ns: string) =>
     ns.startsWith(routerNamespace(prefix, '')) || ns.startsWith(dhcpNamespace(prefix, ''))
-  for (const ns of namespaces) {
-    if (ours(ns) && !wantedNamespaces.has(ns)) await runner.change(['ip', 'netns', 'del', ns])
-  }
+  const unwantedNamespaces = [...namespaces].filter((ns) => ours(ns) && !wantedNamespaces.has(ns))
+  await Promise.all(unwantedNamespaces.map((ns) => runner.change(['ip', 'netns', 'del', ns])))
 
   // Networks.
   for (const n of state.networks) {
@@ -136,23 +135,26 @@ export async function applyState(runner: Runner, state: HostState): Promise<Appl
 
   // Security groups: only on ports that are plugged, so a failed port leaves no chain behind.
   const plugged = state.ports.filter((port) => !failedPorts.has(port.id))
-  await convergeFilters(runner, { ...state, ports: plugged }, networks)
+  await convergeFilters(runner, { ...state, ports: plugged }, networks, filters)
 
-  for (const { router, spec } of routers) {
-    await convergeRouter(runner, router, spec).catch((error: unknown) =>
-      errors.push(`router ${router.id}: ${message(error)}`),
-    )
-  }
-  for (const { dhcp, spec, files } of dhcps) {
-    try {
-      await convergeNamespace(runner, spec)
-      const wanted = dnsmasqConfig(dhcp, network(dhcp.networkId), files)
-      if (wanted) await convergeDnsmasq(runner, spec.namespace, files, wanted)
-      else if (dhcpDirs.includes(spec.namespace)) await removeDnsmasq(runner, files)
-    } catch (error) {
-      errors.push(`DHCP server of network ${dhcp.networkId}: ${message(error)}`)
-    }
-  }
+  // Routers and DHCP servers live in namespaces of their own: they are converged side by side.
+  await Promise.all([
+    ...routers.map(({ router, spec }) =>
+      convergeRouter(runner, router, spec).catch((error: unknown) => {
+        errors.push(`router ${router.id}: ${message(error)}`)
+      }),
+    ),
+    ...dhcps.map(async ({ dhcp, spec, files }) => {
+      try {
+        await convergeNamespace(runner, spec)
+        const wanted = dnsmasqConfig(dhcp, network(dhcp.networkId), files)
+        if (wanted) await convergeDnsmasq(runner, spec.namespace, files, wanted)
+        else if (dhcpDirs.includes(spec.namespace)) await removeDnsmasq(runner, files)
+      } catch (error) {
+        errors.push(`DHCP server of network ${dhcp.networkId}: ${message(error)}`)
+      }
+    }),
+  ])
 
   const result = {
     changes: runner.changes,

@@ -43,7 +43,7 @@ export function dhcpSpec(dhcp: HostDhcp, prefix: string, network: HostNetwork): 
     mac: dhcp.port.mac,
     addresses: dhcp.port.fixedIps.map((ip) => interfaceAddress(ip.ipAddress, ip.cidr)),
   }
-  return { namespace, legs: [leg], routes: new Map(), forwarding: { 4: false, 6: false } }
+  return { namespace, legs: [leg], routes: null, forwarding: null }
 }
 
 /** What dnsmasq is to run with: its configuration and its static leases, or null when no IPv4 subnet needs it. */

@@ -159,14 +159,15 @@ export async function deleteUnwanted(
   wanted: ReadonlySet<string>,
 ): Promise<string[]> {
   const group = String(runner.config.linkGroup)
-  // Ports first, bridges last: deleting a bridge with ports left in it works, but detaching first is quieter.
-  const doomed = [...actual.values()]
-    .filter((link) => link.group === group && !wanted.has(link.name))
-    .sort((a, b) => Number(a.kind === 'bridge') - Number(b.kind === 'bridge'))
-  for (const link of doomed) {
-    // A veth whose peer was just deleted (or whose namespace went away) may be gone already.
-    await runner.change(['ip', 'link', 'del', 'dev', link.name], { okCodes: [1] })
-    actual.delete(link.name)
+  const doomed = [...actual.values()].filter((link) => link.group === group && !wanted.has(link.name))
+  // Ports first, bridges last, each batch side by side (the kernel serialises them anyway). A veth whose peer
+  // was just deleted, or whose namespace went away, may be gone already: exit 1 is fine.
+  for (const bridges of [false, true]) {
+    const batch = doomed.filter((link) => (link.kind === 'bridge') === bridges)
+    await Promise.all(
+      batch.map((link) => runner.change(['ip', 'link', 'del', 'dev', link.name], { okCodes: [1] })),
+    )
   }
+  for (const link of doomed) actual.delete(link.name)
   return doomed.map((link) => link.name)
 }

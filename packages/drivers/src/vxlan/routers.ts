@@ -6,7 +6,7 @@ import { legName, routerNamespace } from './names.js'
 import { convergeNamespace, type NamespaceSpec, routeDestination } from './namespaces.js'
 import { iptablesTools } from './options.js'
 import type { Leg } from './ports.js'
-import { inNamespace, ipIn, parseJsonList, type Runner } from './runner.js'
+import { inNamespace, type Runner } from './runner.js'
 
 // A router is a namespace `<prefix>qrouter-<id>` with one leg per interface (`qr-…`) and one on the external
 // network (`qg-…`), forwarding on, a default route via the external subnet's gateway, SNAT of the internal
@@ -88,29 +88,23 @@ export function natTable(router: HostRouter): TableSpec {
 /** Converges the inside of a router's namespace (its legs exist already). */
 export async function convergeRouter(runner: Runner, router: HostRouter, spec: NamespaceSpec): Promise<void> {
   const ns = spec.namespace
-  const qg = router.gateway ? legName('qg', router.gateway.portId) : null
-  // Floating IPs about to disappear from qg-: their NATed flows are cut once the rules are gone.
-  const before = qg ? await hostAddresses(runner, ns, qg) : []
-  await convergeNamespace(runner, spec)
   const tools = iptablesTools(runner.config.iptables, 4)
-  const actual = parseSave(await runner.read(inNamespace(ns, [tools.save, '-t', 'nat']))).get('nat')
-  const plan = planTable(actual, natTable(router))
+  const saved = runner.read(inNamespace(ns, [tools.save, '-t', 'nat']))
+  // Avoid an unhandled rejection while the namespace is converged; the error surfaces when awaited below.
+  saved.catch(() => {})
+  const before = await convergeNamespace(runner, spec)
+  const plan = planTable(parseSave(await saved).get('nat'), natTable(router))
   if (plan.restore !== null)
     await runner.change(inNamespace(ns, [tools.restore, '-w', '--noflush']), { stdin: plan.restore })
+  // Floating IPs gone from qg-: their NATed flows are cut now that the rules are gone.
+  const qg = router.gateway ? legName('qg', router.gateway.portId) : null
   const kept = new Set(router.floatingIps.map((fip) => canonicalAddress(fip.floatingIp)))
+  const floatingBefore = (before.get(qg ?? '') ?? [])
+    .filter((a) => a.endsWith('/32') || a.endsWith('/128'))
+    .map((a) => a.split('/')[0] as string)
   await cutFloatingIps(
     runner,
     ns,
-    before.filter((ip) => !kept.has(ip)),
+    floatingBefore.filter((ip) => !kept.has(ip)),
   )
-}
-
-/** The single-host (/32, /128) addresses of a device: floating IPs on `qg-`. */
-async function hostAddresses(runner: Runner, namespace: string, device: string): Promise<string[]> {
-  const result = await runner.probe(ipIn(namespace, '-j', 'addr', 'show', 'dev', device))
-  if (result.exitCode !== 0) return []
-  const [link] = parseJsonList<{ addr_info?: { local: string; prefixlen: number }[] }>(result.stdout)
-  return (link?.addr_info ?? [])
-    .filter((a) => a.prefixlen === 32 || a.prefixlen === 128)
-    .map((a) => canonicalAddress(a.local))
 }

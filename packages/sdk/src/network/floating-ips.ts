@@ -5,7 +5,6 @@ import { paginate } from '../core/pagination.js'
 import { casUpdate, newResourceColumns } from '../store/cas.js'
 import type { Transaction } from '../store/types.js'
 import type { NetworkApi } from './api.js'
-import { normalizeIp, parseIp } from './cidr.js'
 import { applyCommonFilters, bool, invalidInput, isAdmin, resourceProject, writeTags } from './common.js'
 import type { NetworkDeps } from './deps.js'
 import { addressRequest } from './floating-ip-address.js'
@@ -20,16 +19,10 @@ import {
   visibleFloatingIp,
 } from './floating-ip-rows.js'
 import { visibleNetwork } from './network-rows.js'
-import type { FixedIpRequest } from './port-ips.js'
 import { loadFixedIps } from './port-rows.js'
 import { deleteServicePorts, insertServicePort, portById } from './router-ports.js'
 import { routerHosts } from './router-rows.js'
-import {
-  type FloatingIpCreate,
-  FloatingIpCreateSchema,
-  FloatingIpFilterSchema,
-  FloatingIpUpdateSchema,
-} from './router-schemas.js'
+import { FloatingIpCreateSchema, FloatingIpFilterSchema, FloatingIpUpdateSchema } from './router-schemas.js'
 
 /** Floating IPs: create (and associate), read, list, update (associate, move, disassociate), delete. */
 export function floatingIpsApi(

@@ -44,14 +44,12 @@ async function fixedIpsOf(db: Db, portIds: readonly string[]): Promise<Map<strin
     .where('net_ip_allocations.port_id', 'in', portIds)
     .execute()
   for (const row of rows) {
-    out
-      .get(row.port_id)
-      ?.push({
-        subnetId: row.subnet_id,
-        ipAddress: row.ip_address,
-        cidr: row.cidr,
-        ipVersion: row.ip_version === 6 ? 6 : 4,
-      })
+    out.get(row.port_id)?.push({
+      subnetId: row.subnet_id,
+      ipAddress: row.ip_address,
+      cidr: row.cidr,
+      ipVersion: row.ip_version === 6 ? 6 : 4,
+    })
   }
   return out
 }

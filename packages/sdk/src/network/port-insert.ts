@@ -8,6 +8,7 @@ import type { NetworkDeps } from './deps.js'
 import type { NetworkRow } from './network-rows.js'
 import { assignFixedIps, type FixedIpRequest, releaseFixedIps } from './port-ips.js'
 import type { PortRow } from './port-rows.js'
+import type { FixedIp } from './records.js'
 
 // Making and removing port rows, shared by the port API and by the service's own ports (DHCP, router
 // interfaces and gateways, floating IPs), so every port gets its MAC, addresses and groups the same way.
@@ -57,7 +58,7 @@ export async function insertPort(
   tx: Transaction,
   network: Pick<NetworkRow, 'id'>,
   spec: PortSpec,
-): Promise<PortRow> {
+): Promise<{ row: PortRow; fixedIps: FixedIp[] }> {
   const id = newId<'port'>()
   let mac = spec.macAddress
   if (mac !== undefined && (await macTaken(tx, network.id, mac))) {
@@ -98,15 +99,22 @@ export async function insertPort(
     ),
   }
   await tx.db.insertInto('net_ports').values(row).execute()
-  await assignFixedIps(tx, network.id, id, mac, spec.fixedIps)
-  await writeGroups(tx, id, spec.securityGroups)
+  const fixedIps = await assignFixedIps(tx, network.id, id, mac, spec.fixedIps)
+  await writeGroups(tx, id, spec.securityGroups, { fresh: true })
   if (spec.tags?.length) await writeTags(tx, id, spec.tags)
-  return row
+  return { row, fixedIps }
 }
 
 /** Replaces a port's security groups. */
-export async function writeGroups(tx: Transaction, portId: string, groups: readonly string[]): Promise<void> {
-  await tx.db.deleteFrom('net_port_security_groups').where('port_id', '=', portId).execute()
+export async function writeGroups(
+  tx: Transaction,
+  portId: string,
+  groups: readonly string[],
+  options: { fresh?: boolean } = {},
+): Promise<void> {
+  // A port just inserted has no groups yet: skip the delete.
+  if (!options.fresh)
+    await tx.db.deleteFrom('net_port_security_groups').where('port_id', '=', portId).execute()
   const unique = [...new Set(groups)]
   if (unique.length > 0) {
     await tx.db

@@ -2,6 +2,7 @@ import type { Transaction } from '../store/types.js'
 import { parseCidr, parseIp, within } from './cidr.js'
 import { invalidInput } from './common.js'
 import { allocateIp, type IpamSubnet, releaseIp } from './ipam.js'
+import type { FixedIp } from './records.js'
 
 // A port's addresses: requested ones checked against the network's subnets, automatic ones one per IPv4 subnet
 // family and one per IPv6 subnet, as Neutron hands them out.
@@ -58,8 +59,12 @@ export async function assignFixedIps(
   portId: string,
   mac: string,
   requests: readonly FixedIpRequest[] | undefined,
-): Promise<void> {
+): Promise<FixedIp[]> {
   const subnets = await networkSubnets(tx, networkId)
+  const out: FixedIp[] = []
+  const take = async (subnet: IpamSubnet, requested?: string) => {
+    out.push({ subnetId: subnet.id, ipAddress: await allocateIp(tx, subnet, portId, { requested, mac }) })
+  }
   if (requests !== undefined) {
     const seen = new Set<string>()
     for (const request of requests) {
@@ -69,15 +74,15 @@ export async function assignFixedIps(
         throw invalidInput(`Duplicate IP address ${request.ipAddress} requested.`, 'fixedIps')
       }
       seen.add(key)
-      await allocateIp(tx, subnet, portId, { requested: request.ipAddress, mac })
+      await take(subnet, request.ipAddress)
     }
-    return
+    return out
   }
   const v4 = subnets.filter((subnet) => subnet.ip_version === 4)
   let lastError: unknown
   for (const subnet of v4) {
     try {
-      await allocateIp(tx, subnet, portId, { mac })
+      await take(subnet)
       lastError = undefined
       break
     } catch (error) {
@@ -85,9 +90,8 @@ export async function assignFixedIps(
     }
   }
   if (lastError) throw lastError
-  for (const subnet of subnets.filter((candidate) => candidate.ip_version === 6)) {
-    await allocateIp(tx, subnet, portId, { mac })
-  }
+  for (const subnet of subnets.filter((candidate) => candidate.ip_version === 6)) await take(subnet)
+  return out
 }
 
 /** Releases addresses of `portId` (all, or those not in `keep`). */

@@ -70,7 +70,14 @@ export async function toPorts(db: Db, rows: readonly PortRow[]): Promise<Port[]>
     loadPortGroups(db, ids),
     loadTags(db, ids),
   ])
-  return rows.map((row) => ({
+  return rows.map((row) =>
+    portRecord(row, ips.get(row.id) ?? [], groups.get(row.id) ?? [], tags.get(row.id) ?? []),
+  )
+}
+
+/** The record of one port from its row and what the other tables hold for it. */
+export function portRecord(row: PortRow, fixedIps: FixedIp[], groups: string[], tags: string[]): Port {
+  return {
     id: row.id,
     projectId: row.project_id,
     networkId: row.network_id,
@@ -79,7 +86,7 @@ export async function toPorts(db: Db, rows: readonly PortRow[]): Promise<Port[]>
     adminStateUp: bool(row.admin_state_up),
     status: row.status as Port['status'],
     macAddress: row.mac_address,
-    fixedIps: ips.get(row.id) ?? [],
+    fixedIps: fixedIps,
     deviceOwner: row.device_owner,
     deviceId: row.device_id,
     bindingHostId: row.binding_host_id,
@@ -88,11 +95,11 @@ export async function toPorts(db: Db, rows: readonly PortRow[]): Promise<Port[]>
     bindingVnicType: row.binding_vnic_type,
     bindingProfile: json(row.binding_profile),
     portSecurityEnabled: bool(row.port_security),
-    securityGroups: groups.get(row.id) ?? [],
+    securityGroups: groups,
     allowedAddressPairs: json(row.allowed_address_pairs),
-    tags: tags.get(row.id) ?? [],
+    tags: tags,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
     revisionNumber: row.revision,
-  }))
+  }
 }

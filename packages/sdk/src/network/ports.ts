@@ -13,7 +13,7 @@ import { visibleNetwork } from './network-rows.js'
 import { checkAddressPairs, checkGroups, ROUTER_OWNED } from './port-checks.js'
 import { deletePortRows, insertPort, writeGroups } from './port-insert.js'
 import { assignFixedIps, releaseFixedIps } from './port-ips.js'
-import { loadFixedIps, loadPortGroups, type PortRow, toPorts, visiblePort } from './port-rows.js'
+import { loadFixedIps, loadPortGroups, type PortRow, portRecord, toPorts, visiblePort } from './port-rows.js'
 import { PortCreateSchema, PortFilterSchema, PortUpdateSchema } from './port-schemas.js'
 
 /** Columns ports may be sorted by. */
@@ -69,7 +69,7 @@ export function portsApi(
   return {
     async createPort(ctx, input) {
       const body = parseOrThrow(PortCreateSchema, input, 'port')
-      const id = await store.transaction(async (tx) => {
+      const port = await store.transaction(async (tx) => {
         const network = await visibleNetwork(tx.db, ctx, body.networkId)
         const projectId = resourceProject(ctx, body.projectId)
         const owner = body.deviceOwner ?? ''
@@ -95,7 +95,7 @@ export function portsApi(
           : (body.securityGroups ?? [])
         await checkGroups(tx, ctx, projectId, groups)
         checkAddressPairs(body.allowedAddressPairs ?? [], portSecurity)
-        const row = await insertPort(deps, tx, network, {
+        const { row, fixedIps } = await insertPort(deps, tx, network, {
           ...body,
           projectId,
           portSecurity,
@@ -110,9 +110,15 @@ export function portsApi(
           await tx.db.updateTable('net_ports').set(binding).where('id', '=', row.id).execute()
         deps.dataPlane.syncAfterCommit(tx, await portHosts(deps, tx, row, groups))
         events.emitAfterCommit(tx, 'network.port.created', portEvent({ ...row, ...binding }))
-        return row.id
+        return portRecord(
+          { ...row, ...binding },
+          fixedIps,
+          [...new Set(groups)].sort(),
+          [...new Set(body.tags ?? [])].sort(),
+        )
       })
-      return reread(ctx, id)
+      // With a data plane the binding's outcome is known only once the host has been applied.
+      return deps.dataPlane.enabled ? reread(ctx, port.id) : port
     },
 
     async getPort(ctx, id) {

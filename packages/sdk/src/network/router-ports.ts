@@ -46,7 +46,7 @@ export async function insertServicePort(
   tx: Transaction,
   spec: ServicePortSpec,
 ): Promise<PortRow> {
-  const inserted = await insertPort(
+  const { row: inserted } = await insertPort(
     deps,
     tx,
     { id: spec.networkId },

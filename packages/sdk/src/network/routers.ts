@@ -1,4 +1,5 @@
 import { isoTime } from '../core/clock.js'
+import type { RequestContext } from '../core/context.js'
 import { parseOrThrow } from '../core/errors.js'
 import { newId } from '../core/ids.js'
 import { paginate } from '../core/pagination.js'
@@ -45,7 +46,7 @@ export function routersApi(deps: NetworkDeps): RoutersApi {
 
   /** Runs an interface change on the locked router; the router's revision grows with its ports, as in Neutron. */
   async function changeInterface(
-    ctx: Parameters<RoutersApi['addRouterInterface']>[0],
+    ctx: RequestContext,
     routerId: string,
     input: unknown,
     action: 'add_router_interface' | 'remove_router_interface',
@@ -54,13 +55,8 @@ export function routersApi(deps: NetworkDeps): RoutersApi {
     const info = await store.transaction(async (tx) => {
       const router = await lockRouter(tx, ctx, routerId)
       policy.enforce(ctx, `network:${action}`, routerTarget(router))
-      const done = await (action === 'add_router_interface' ? addInterface : removeInterface)(
-        deps,
-        tx,
-        ctx,
-        router,
-        body,
-      )
+      const change = action === 'add_router_interface' ? addInterface : removeInterface
+      const done = await change(deps, tx, ctx, router, body)
       await casUpdate(tx, 'net_routers', router.id, router.revision, {}, { type: 'router', now: now() })
       deps.dataPlane.syncAfterCommit(tx, await routerHosts(deps, tx.db, [done.networkId]))
       events.emitAfterCommit(tx, 'network.router.updated', { id: router.id, projectId: router.project_id })
