@@ -8,7 +8,18 @@ let lab: Promise<Lab> | undefined
 const shared = () => {
   lab ??= startLab('nbv8', 2, { physicalNetworks: { physnet1: 'ext0' } }).then(async (started) => {
     for (const host of started.net.hosts) {
-      await started.net.exec(host.namespace, ['ip', 'link', 'add', 'ext0', 'up', 'type', 'veth', 'peer', 'name', 'ext0p'])
+      await started.net.exec(host.namespace, [
+        'ip',
+        'link',
+        'add',
+        'ext0',
+        'up',
+        'type',
+        'veth',
+        'peer',
+        'name',
+        'ext0p',
+      ])
       await started.net.exec(host.namespace, ['ip', 'link', 'set', 'dev', 'ext0p', 'up'])
     }
     return started

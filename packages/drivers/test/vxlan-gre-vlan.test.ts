@@ -15,6 +15,7 @@ import {
 } from './vxlan-helpers.js'
 
 const GROUP = '28258'
+const words = (line: string) => line.split(' ')
 const bridge = (net: HostNetwork) => `brq-${net.id.slice(0, 11)}`
 const greDevice = (key: number, peer: string) =>
   `gre-${createHash('sha256').update(`${key}/${peer}`).digest('hex').slice(0, 11)}`
@@ -26,34 +27,39 @@ const link = (ifname: string, extra: Record<string, unknown> = {}) => ({
   ...extra,
 })
 
-/** The reads every apply starts with, answered as a host with `links` and nothing of ours. */
-function reads(
-  links: object[],
-  iptables = { v4: '', v6: '' },
-): { first: ScriptStep[]; filters: ScriptStep[] } {
-  return {
-    first: [
-      { argv: ['ip', '-j', '-d', 'link', 'show'], stdout: JSON.stringify(links) },
-      { argv: ['bridge', '-j', 'fdb', 'show'], stdout: '[]' },
-      { argv: ['ip', 'netns', 'list'] },
-      {
-        argv: [
-          'find',
-          '/var/lib/nubis/network',
-          '-mindepth',
-          '1',
-          '-maxdepth',
-          '1',
-          '-type',
-          'd',
-          '-name',
-          'qdhcp-*',
-        ],
-        exitCode: 1,
-      },
-    ],
-    filters: [{ argv: ['ipset', 'save'] }, { argv: ['iptables-save'], stdout: iptables.v4 }],
-  }
+/** The reads every apply starts with (side by side, issued in this order), answered as a host with `links`. */
+function reads(links: object[], iptables = { v4: '', v6: '' }): ScriptStep[] {
+  return [
+    { argv: ['ip', '-j', '-d', 'link', 'show'], stdout: JSON.stringify(links) },
+    { argv: ['bridge', '-j', 'fdb', 'show'], stdout: '[]' },
+    { argv: ['ip', 'netns', 'list'] },
+    {
+      argv: [
+        'find',
+        '/var/lib/nubis/network',
+        '-mindepth',
+        '1',
+        '-maxdepth',
+        '1',
+        '-type',
+        'd',
+        '-name',
+        'qdhcp-*',
+      ],
+      exitCode: 1,
+    },
+    { argv: ['ipset', 'save'] },
+    { argv: ['iptables-save'], stdout: iptables.v4 },
+    { argv: ['ip6tables-save'], stdout: iptables.v6 },
+    {
+      argv: [
+        'cat',
+        '/proc/sys/net/bridge/bridge-nf-call-iptables',
+        '/proc/sys/net/bridge/bridge-nf-call-ip6tables',
+      ],
+      stdout: '1\n1\n',
+    },
+  ]
 }
 
 /** An iptables-restore step; its input is checked by `check` and kept in `seen`. */
@@ -100,36 +106,21 @@ describe('vxlan driver: GRE and VLAN commands (scripted host)', () => {
   it('makes one gretap per peer (key, local, remote), all in the bridge as isolated ports, then nothing more', async () => {
     const peers = ['198.18.0.2', '198.18.0.3']
     const seen: string[] = []
-    const { first, filters } = reads([link('lo'), link('eth0')])
     const host = scriptedTransport([
-      ...first,
-      { argv: ['ip', 'link', 'add', bridge(gre), 'group', GROUP, 'up', 'type', 'bridge'] },
+      ...reads([link('lo'), link('eth0')]),
+      { argv: words(`ip link add ${bridge(gre)} group ${GROUP} up type bridge`) },
       ...peers.flatMap((peer): ScriptStep[] => [
         {
-          argv: [
-            ...[
-              'ip',
-              'link',
-              'add',
-              greDevice(77, peer),
-              'group',
-              GROUP,
-              'mtu',
-              '1450',
-              'master',
-              bridge(gre),
-              'up',
-            ],
-            ...['type', 'gretap', 'key', '77', 'local', '198.18.0.1', 'remote', peer],
-          ],
+          argv: words(
+            `ip link add ${greDevice(77, peer)} group ${GROUP} mtu 1450 master ${bridge(gre)} up ` +
+              `type gretap key 77 local 198.18.0.1 remote ${peer}`,
+          ),
         },
-        { argv: ['bridge', 'link', 'set', 'dev', greDevice(77, peer), 'isolated', 'on'] },
+        { argv: words(`bridge link set dev ${greDevice(77, peer)} isolated on`) },
       ]),
-      ...filters,
       restore('iptables-restore', seen, (input) =>
-        input.includes(`-A nb-ct -i ${bridge(gre)} -j CT --zone 5`),
+        input.includes(`-A nb-ct -i ${bridge(gre)} -j CT --zone 5\n`),
       ),
-      { argv: ['ip6tables-save'] },
       restore('ip6tables-restore', seen, (input) => input.includes('-I PREROUTING 1 -j nb-ct')),
     ])
     expect(await driverOn(host).applyHost(state)).toEqual({ changes: 7, failedPorts: [] })
@@ -154,67 +145,41 @@ describe('vxlan driver: GRE and VLAN commands (scripted host)', () => {
       link(bridge(gre), { group: GROUP, linkinfo: { info_kind: 'bridge' } }),
       ...made,
     ]
-    const again = reads(links, { v4: savedAfter(seen[0] ?? ''), v6: '' })
-    const quiet = scriptedTransport([
-      ...again.first,
-      ...again.filters,
-      { argv: ['ip6tables-save'], stdout: savedAfter(seen[1] ?? '') },
-    ])
+    const quiet = scriptedTransport(
+      reads(links, { v4: savedAfter(seen[0] ?? ''), v6: savedAfter(seen[1] ?? '') }),
+    )
     expect(await driverOn(quiet).applyHost(state)).toEqual({ changes: 0, failedPorts: [] })
     quiet.assertDone()
   })
 
   it('drops the tunnel of a peer that left and remakes one whose key changed', async () => {
-    const { first } = reads([
-      link('eth0'),
-      link(bridge(gre), { group: GROUP, linkinfo: { info_kind: 'bridge' } }),
-      link(greDevice(77, '198.18.0.9'), {
+    const tunnel = (peer: string, data: Record<string, unknown>) =>
+      link(greDevice(77, peer), {
         group: GROUP,
         mtu: 1450,
         master: bridge(gre),
-        linkinfo: { info_kind: 'gretap', info_data: {} },
-      }),
-      link(greDevice(77, '198.18.0.2'), {
-        group: GROUP,
-        mtu: 1450,
-        master: bridge(gre),
-        linkinfo: {
-          info_kind: 'gretap',
-          info_data: { remote: '198.18.0.2', local: '198.18.0.1', ikey: '0.0.0.78' },
-          info_slave_data: { isolated: true },
-        },
-      }),
-    ])
-    const single = { ...state, networks: [{ ...gre, peers: ['198.18.0.2'] }] }
+        linkinfo: { info_kind: 'gretap', info_data: data, info_slave_data: { isolated: true } },
+      })
     const host = scriptedTransport([
-      ...first,
-      { argv: ['ip', 'link', 'del', 'dev', greDevice(77, '198.18.0.9')] },
-      { argv: ['ip', 'link', 'del', 'dev', greDevice(77, '198.18.0.2')] },
+      ...reads([
+        link('eth0'),
+        link(bridge(gre), { group: GROUP, linkinfo: { info_kind: 'bridge' } }),
+        tunnel('198.18.0.9', {}),
+        tunnel('198.18.0.2', { remote: '198.18.0.2', local: '198.18.0.1', ikey: '0.0.0.78' }),
+      ]),
+      { argv: words(`ip link del dev ${greDevice(77, '198.18.0.9')}`) },
+      { argv: words(`ip link del dev ${greDevice(77, '198.18.0.2')}`) },
       {
-        argv: [
-          ...[
-            'ip',
-            'link',
-            'add',
-            greDevice(77, '198.18.0.2'),
-            'group',
-            GROUP,
-            'mtu',
-            '1450',
-            'master',
-            bridge(gre),
-            'up',
-          ],
-          ...['type', 'gretap', 'key', '77', 'local', '198.18.0.1', 'remote', '198.18.0.2'],
-        ],
+        argv: words(
+          `ip link add ${greDevice(77, '198.18.0.2')} group ${GROUP} mtu 1450 master ${bridge(gre)} up ` +
+            'type gretap key 77 local 198.18.0.1 remote 198.18.0.2',
+        ),
       },
-      { argv: ['bridge', 'link', 'set', 'dev', greDevice(77, '198.18.0.2'), 'isolated', 'on'] },
-      { argv: ['ipset', 'save'] },
-      { argv: ['iptables-save'] },
+      { argv: words(`bridge link set dev ${greDevice(77, '198.18.0.2')} isolated on`) },
       { argv: (argv) => argv[0] === 'iptables-restore', name: 'iptables-restore' },
-      { argv: ['ip6tables-save'] },
       { argv: (argv) => argv[0] === 'ip6tables-restore', name: 'ip6tables-restore' },
     ])
+    const single = { ...state, networks: [{ ...gre, peers: ['198.18.0.2'] }] }
     expect((await driverOn(host).applyHost(single)).changes).toBe(6)
     host.assertDone()
   })
@@ -234,43 +199,26 @@ describe('vxlan driver: GRE and VLAN commands (scripted host)', () => {
       physicalNetwork: 'physnet1',
       mtu: 1500,
     })
-    const { first, filters } = reads([link('eth0'), link('eth1', { flags: ['BROADCAST'] })])
-    const host = scriptedTransport([
-      ...first,
-      { argv: ['ip', 'link', 'add', bridge(vlan), 'group', GROUP, 'up', 'type', 'bridge'] },
-      {
-        argv: [
-          ...[
-            'ip',
-            'link',
-            'add',
-            'link',
-            'eth1',
-            'name',
-            'eth1.100',
-            'group',
-            GROUP,
-            'mtu',
-            '1500',
-            'master',
-            bridge(vlan),
-            'up',
-          ],
-          ...['type', 'vlan', 'id', '100'],
-        ],
-      },
-      { argv: ['ip', 'link', 'add', bridge(flat), 'group', GROUP, 'up', 'type', 'bridge'] },
-      // Not made, not deleted, MTU untouched: only put in the bridge and brought up.
-      { argv: ['ip', 'link', 'set', 'dev', 'eth1', 'master', bridge(flat), 'up'] },
-      ...filters,
-      { argv: (argv) => argv[0] === 'iptables-restore', name: 'iptables-restore' },
-      { argv: ['ip6tables-save'] },
-      { argv: (argv) => argv[0] === 'ip6tables-restore', name: 'ip6tables-restore' },
-    ])
-    expect(await driverOn(host).applyHost({ ...emptyState('hv1'), networks: [vlan, flat] })).toEqual({
-      changes: 6,
-      failedPorts: [],
-    })
+    // The two networks are built side by side: their commands may interleave.
+    const host = scriptedTransport(
+      [
+        ...reads([link('eth0'), link('eth1', { flags: ['BROADCAST'] })]),
+        { argv: words(`ip link add ${bridge(vlan)} group ${GROUP} up type bridge`) },
+        {
+          argv: words(
+            `ip link add link eth1 name eth1.100 group ${GROUP} mtu 1500 master ${bridge(vlan)} up type vlan id 100`,
+          ),
+        },
+        { argv: words(`ip link add ${bridge(flat)} group ${GROUP} up type bridge`) },
+        // Not made, not deleted, MTU untouched: only put in the bridge and brought up.
+        { argv: words(`ip link set dev eth1 master ${bridge(flat)} up`) },
+        { argv: (argv) => argv[0] === 'iptables-restore', name: 'iptables-restore' },
+        { argv: (argv) => argv[0] === 'ip6tables-restore', name: 'ip6tables-restore' },
+      ],
+      { ordered: false },
+    )
+    const result = await driverOn(host).applyHost({ ...emptyState('hv1'), networks: [vlan, flat] })
+    expect(result).toEqual({ changes: 6, failedPorts: [] })
     host.assertDone()
   })
 

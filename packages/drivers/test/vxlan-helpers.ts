@@ -178,15 +178,11 @@ export async function tcp(
     if (stdout.trim() !== '') break
     await sleep(25)
   }
-  await net.run(
-    client,
-    ['timeout', String(timeoutS), 'nc', '-N', '-w', String(timeoutS), address, String(port)],
-    {
-      stdin: `${token}\n`,
-    },
-  )
-  // A listener that got its connection exits by itself; one nobody reached is ended after a grace second.
-  const timer = setTimeout(() => stop.abort(), 1_000)
+  const argv = ['timeout', String(timeoutS), 'nc', '-N', '-w', String(timeoutS), address, String(port)]
+  const sent = await net.run(client, argv, { stdin: `${token}\n` })
+  // A listener that got its connection exits by itself; one nobody reached is ended (after a grace second
+  // if the client thought it got through).
+  const timer = setTimeout(() => stop.abort(), sent.exitCode === 0 ? 1_000 : 0)
   const result = await listener
   clearTimeout(timer)
   if (!result) return { ok: false, peer: null }

@@ -73,68 +73,74 @@ export async function applyState(runner: Runner, state: HostState): Promise<Appl
   const unwantedNamespaces = [...namespaces].filter((ns) => ours(ns) && !wantedNamespaces.has(ns))
   await Promise.all(unwantedNamespaces.map((ns) => runner.change(['ip', 'netns', 'del', ns])))
 
-  // Networks.
-  for (const n of state.networks) {
-    const specs = networkSpecs.get(n.id)
-    if (!specs) continue
-    try {
-      let fresh = false
-      for (const spec of specs) fresh = (await convergeLink(runner, spec, links)) || fresh
-      if (n.type === 'vxlan') {
-        const device = vxlanName(n.segmentationId ?? 0)
-        await convergeFlood(runner, n, fresh ? new Set() : (flood.get(device) ?? new Set()))
+  // Networks, side by side (each one's links in order: bridge first).
+  await Promise.all(
+    state.networks.map(async (n) => {
+      const specs = networkSpecs.get(n.id)
+      if (!specs) return
+      try {
+        let fresh = false
+        for (const spec of specs) fresh = (await convergeLink(runner, spec, links)) || fresh
+        if (n.type === 'vxlan') {
+          const device = vxlanName(n.segmentationId ?? 0)
+          await convergeFlood(runner, n, fresh ? new Set() : (flood.get(device) ?? new Set()))
+        }
+      } catch (error) {
+        failedNetworks.set(n.id, message(error))
       }
-    } catch (error) {
-      failedNetworks.set(n.id, message(error))
-    }
-  }
+    }),
+  )
 
   // Namespaces of routers and DHCP servers; in a new one, every leg is new (a stale host end goes first).
-  const freshNamespaces = new Set<string>()
-  for (const ns of wantedNamespaces) {
-    if (namespaces.has(ns)) continue
-    await createNamespace(runner, ns)
-    freshNamespaces.add(ns)
-  }
+  const freshNamespaces = new Set([...wantedNamespaces].filter((ns) => !namespaces.has(ns)))
+  await Promise.all([...freshNamespaces].map((ns) => createNamespace(runner, ns)))
 
-  // Ports.
-  const failedPorts = new Map<string, string>()
-  for (const { port, link } of portSpecs) {
-    const broken = failedNetworks.get(port.networkId)
-    if (broken !== undefined) {
-      failedPorts.set(port.id, `network ${port.networkId} could not be set up: ${broken}`)
-    } else if (port.vif.type === 'veth' && !namespaces.has(port.vif.netns)) {
-      failedPorts.set(port.id, `namespace ${port.vif.netns} of its veth vif does not exist`)
-    } else {
-      await convergeLink(runner, link, links).catch((error: unknown) =>
-        failedPorts.set(port.id, message(error)),
-      )
-    }
-  }
-
-  // Legs of routers and DHCP servers.
-  const errors: string[] = []
-  for (const { leg, link } of legs) {
-    const broken = failedNetworks.get(leg.network.id)
-    if (broken !== undefined) {
-      errors.push(
-        `port ${leg.portId} in ${leg.namespace}: network ${leg.network.id} could not be set up: ${broken}`,
-      )
-      continue
-    }
-    try {
-      if (freshNamespaces.has(leg.namespace) && links.has(link.name)) {
-        await runner.change(['ip', 'link', 'del', 'dev', link.name], { okCodes: [1] })
-        links.delete(link.name)
+  // Ports, side by side.
+  const failures = new Map<string, string>()
+  await Promise.all(
+    portSpecs.map(async ({ port, link }) => {
+      const broken = failedNetworks.get(port.networkId)
+      if (broken !== undefined) {
+        failures.set(port.id, `network ${port.networkId} could not be set up: ${broken}`)
+      } else if (port.vif.type === 'veth' && !namespaces.has(port.vif.netns)) {
+        failures.set(port.id, `namespace ${port.vif.netns} of its veth vif does not exist`)
+      } else {
+        await convergeLink(runner, link, links).catch((error: unknown) =>
+          failures.set(port.id, message(error)),
+        )
       }
-      await convergeLink(runner, link, links)
-    } catch (error) {
-      errors.push(`port ${leg.portId} in ${leg.namespace}: ${message(error)}`)
-    }
-  }
+    }),
+  )
+  const failedPorts = state.ports.flatMap((port) => {
+    const reason = failures.get(port.id)
+    return reason === undefined ? [] : [{ id: port.id, reason }]
+  })
+
+  // Legs of routers and DHCP servers, side by side.
+  const errors: string[] = []
+  await Promise.all(
+    legs.map(async ({ leg, link }) => {
+      const broken = failedNetworks.get(leg.network.id)
+      if (broken !== undefined) {
+        errors.push(
+          `port ${leg.portId} in ${leg.namespace}: network ${leg.network.id} could not be set up: ${broken}`,
+        )
+        return
+      }
+      try {
+        if (freshNamespaces.has(leg.namespace) && links.has(link.name)) {
+          await runner.change(['ip', 'link', 'del', 'dev', link.name], { okCodes: [1] })
+          links.delete(link.name)
+        }
+        await convergeLink(runner, link, links)
+      } catch (error) {
+        errors.push(`port ${leg.portId} in ${leg.namespace}: ${message(error)}`)
+      }
+    }),
+  )
 
   // Security groups: only on ports that are plugged, so a failed port leaves no chain behind.
-  const plugged = state.ports.filter((port) => !failedPorts.has(port.id))
+  const plugged = state.ports.filter((port) => !failures.has(port.id))
   await convergeFilters(runner, { ...state, ports: plugged }, networks, filters)
 
   // Routers and DHCP servers live in namespaces of their own: they are converged side by side.
@@ -158,7 +164,7 @@ export async function applyState(runner: Runner, state: HostState): Promise<Appl
 
   const result = {
     changes: runner.changes,
-    failedPorts: [...failedPorts].map(([id, reason]) => ({ id, reason })),
+    failedPorts,
   }
   if (errors.length > 0) {
     throw new CloudError(

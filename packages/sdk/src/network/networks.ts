@@ -138,6 +138,7 @@ export function networksApi(
         }
         if (body.external !== undefined && body.external !== Boolean(row.external)) {
           policy.enforce(ctx, 'network:update_network:router:external', target)
+          if (!body.external) await refuseExternalInUse(tx.db, id)
         }
         const largest = maxMtu(deps, row.network_type as NetworkRow['network_type'] as never)
         if (body.mtu !== undefined && body.mtu > largest) {
@@ -226,6 +227,22 @@ async function refuseUnsharingInUse(_deps: NetworkDeps, db: NetworkDeps['store']
     throw conflict(
       'InvalidSharedSetting',
       `Unable to reconfigure sharing settings for network ${row.id}. Multiple tenants are using it.`,
+    )
+  }
+}
+
+/** An external network cannot become internal while router gateways or floating IPs use it (ExternalNetworkInUse). */
+async function refuseExternalInUse(db: NetworkDeps['store']['db'], id: string) {
+  const used = await db
+    .selectFrom('net_ports')
+    .select('id')
+    .where('network_id', '=', id)
+    .where('device_owner', 'in', ['network:router_gateway', 'network:floatingip'])
+    .executeTakeFirst()
+  if (used) {
+    throw conflict(
+      'ExternalNetworkInUse',
+      `External network ${id} cannot be updated, as it is used by one or more routers or floating IPs.`,
     )
   }
 }

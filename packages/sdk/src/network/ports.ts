@@ -9,6 +9,7 @@ import { anyOf, applyCommonFilters, bool, conflict, isAdmin, json, resourceProje
 import { vifTypeOf } from './data-plane.js'
 import { ensureDefaultGroup } from './default-group.js'
 import type { NetworkDeps } from './deps.js'
+import { lockRows } from './locks.js'
 import { visibleNetwork } from './network-rows.js'
 import { checkAddressPairs, checkGroups, ROUTER_OWNED } from './port-checks.js'
 import { deletePortRows, insertPort, writeGroups } from './port-insert.js'
@@ -93,6 +94,7 @@ export function portsApi(
         const groups = portSecurity
           ? (body.securityGroups ?? [await ensureDefaultGroup(deps, tx, projectId)])
           : (body.securityGroups ?? [])
+        await lockRows(tx, 'net_security_groups', groups)
         await checkGroups(tx, ctx, projectId, groups)
         checkAddressPairs(body.allowedAddressPairs ?? [], portSecurity)
         const { row, fixedIps } = await insertPort(deps, tx, network, {
@@ -214,6 +216,7 @@ export function portsApi(
             'Port has security group associated. Cannot disable port security or IP address until security group is removed',
           )
         }
+        if (body.securityGroups !== undefined) await lockRows(tx, 'net_security_groups', groups)
         await checkGroups(tx, ctx, row.project_id, groups)
         const pairs = body.allowedAddressPairs?.map((pair) => ({
           ipAddress: pair.ipAddress,
@@ -227,6 +230,18 @@ export function portsApi(
               (want) => want.ipAddress === ip.ipAddress && (want.subnetId ?? ip.subnetId) === ip.subnetId,
             ),
           )
+          const floating = await tx.db
+            .selectFrom('net_floating_ips')
+            .select(['id', 'fixed_ip_address'])
+            .where('fixed_port_id', '=', id)
+            .execute()
+          const orphaned = floating.find((fip) => !keep.some((ip) => ip.ipAddress === fip.fixed_ip_address))
+          if (orphaned) {
+            throw conflict(
+              'FloatingIPPortAlreadyAssociated',
+              `Floating IP ${orphaned.id} is associated with ${orphaned.fixed_ip_address} of port ${id}: disassociate it first.`,
+            )
+          }
           await releaseFixedIps(tx, id, keep)
           const fresh = body.fixedIps.filter((want) => !keep.some((ip) => ip.ipAddress === want.ipAddress))
           await assignFixedIps(tx, row.network_id, id, body.macAddress ?? row.mac_address, fresh)
@@ -275,13 +290,14 @@ export function portsApi(
         }
         const groups = (await loadPortGroups(tx.db, [id])).get(id) ?? []
         const hosts = await portHosts(deps, tx, row, groups)
+        // The port row goes first: a concurrent association locking it waits, then finds it gone.
+        await deletePortRows(tx, [id])
         // A floating IP pointing at the port is left unassociated, as Neutron does.
         await tx.db
           .updateTable('net_floating_ips')
           .set({ fixed_port_id: null, fixed_ip_address: null, router_id: null })
           .where('fixed_port_id', '=', id)
           .execute()
-        await deletePortRows(tx, [id])
         deps.dataPlane.syncAfterCommit(tx, hosts)
         events.emitAfterCommit(tx, 'network.port.deleted', portEvent(row))
       })

@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely'
+import { type Kysely, sql } from 'kysely'
 import { addResourceColumns } from '../store/cas.js'
 import type { Migration } from '../store/types.js'
 
@@ -390,6 +390,25 @@ async function createRouters(db: AnyDb) {
     .execute()
 }
 
+async function addIndexes(db: AnyDb) {
+  // One default group per project, whatever races: the database refuses a second.
+  await db.schema
+    .createIndex('net_security_groups_default')
+    .on('net_security_groups')
+    .column('project_id')
+    .unique()
+    .where(sql.ref('is_default'), '=', 1)
+    .execute()
+  await db.schema.createIndex('net_subnets_pool').on('net_subnets').column('subnetpool_id').execute()
+  await db.schema
+    .createIndex('net_security_group_rules_remote')
+    .on('net_security_group_rules')
+    .column('remote_group_id')
+    .execute()
+  // Quotas count a project's ports on every create.
+  await db.schema.createIndex('net_ports_project').on('net_ports').column('project_id').execute()
+}
+
 /** The Network service's tables. */
 export const networkMigrations: Migration[] = [
   { id: 'network/001-networks', up: createNetworks },
@@ -397,4 +416,5 @@ export const networkMigrations: Migration[] = [
   { id: 'network/003-ports', up: createPorts },
   { id: 'network/004-security-groups', up: createSecurityGroups },
   { id: 'network/005-routers', up: createRouters },
+  { id: 'network/006-indexes', up: addIndexes },
 ]

@@ -1,7 +1,7 @@
 import { testStore } from '@nubis/testing'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import type { CloudOptions } from '../src/cloud-options.js'
-import { errorOf, memberOf, type NetworkFixture, networkFixture } from './network/fixture.js'
+import type { CloudOptions } from '../../src/cloud-options.js'
+import { errorOf, memberOf, type NetworkFixture, networkFixture } from './fixture.js'
 
 // Routers as Neutron keeps them: a gateway port on an external network, interface ports holding the subnets'
 // gateway addresses, static routes through neighbours, and nothing left behind by a refused call.

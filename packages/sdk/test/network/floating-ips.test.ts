@@ -1,7 +1,7 @@
 import { memoryNetworkDriver, testStore } from '@nubis/testing'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import type { CloudOptions } from '../src/cloud-options.js'
-import { errorOf, memberOf, type NetworkFixture, networkFixture } from './network/fixture.js'
+import type { CloudOptions } from '../../src/cloud-options.js'
+import { errorOf, memberOf, type NetworkFixture, networkFixture } from './fixture.js'
 
 // Floating IPs as Neutron keeps them: an address of an external network held by a port of no project, reaching
 // one fixed IPv4 address of a port through a router with a gateway on that network and an interface on the

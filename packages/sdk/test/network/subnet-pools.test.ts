@@ -1,9 +1,9 @@
 import { testStore } from '@nubis/testing'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { type Cloud, createCloud } from '../src/cloud.js'
-import type { SubnetPoolCreate } from '../src/network/schemas.js'
-import { postgresStore } from '../src/store/postgres.js'
-import { errorOf, memberOf, type NetworkFixture, networkFixture } from './network/fixture.js'
+import { type Cloud, createCloud } from '../../src/cloud.js'
+import type { SubnetPoolCreate } from '../../src/network/schemas.js'
+import { postgresStore } from '../../src/store/postgres.js'
+import { errorOf, memberOf, type NetworkFixture, networkFixture } from './fixture.js'
 
 let f: NetworkFixture
 let networkId: string

@@ -1,7 +1,7 @@
 import { describeNetworkDriverConformance, sampleHostState } from '@nubis/testing'
 import { describe, expect, it } from 'vitest'
-import { isDriver } from '../src/core/driver.js'
-import { checkSegmentationId, stateOnlyNetwork } from '../src/network/state-only-driver.js'
+import { isDriver } from '../../src/core/driver.js'
+import { checkSegmentationId, stateOnlyNetwork } from '../../src/network/state-only-driver.js'
 
 // Keeping no data plane, the state-only driver reports no change for any state: the tests of the contract
 // that count changes do not apply to it; those of hosts and segments do.
