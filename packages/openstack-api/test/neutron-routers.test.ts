@@ -24,6 +24,17 @@ beforeAll(async () => {
 })
 afterAll(() => f.close())
 
+describe('Neutron external networks', () => {
+  it('are visible to every project, their subnets only to their own (unless shared)', async () => {
+    const shown = await f.call('GET', `/v2.0/networks/${publicNet.id}`, undefined, f.devToken)
+    expect(shown.statusCode, shown.body).toBe(200)
+    expect(shown.json().network).toMatchObject({ 'router:external': true, shared: false })
+    const subnets = await f.call('GET', `/v2.0/subnets?network_id=${publicNet.id}`, undefined, f.devToken)
+    expect(subnets.json()).toEqual({ subnets: [] })
+    expectNeutronError(await f.call('GET', `/v2.0/subnets/${publicSubnet.id}`, undefined, f.devToken), 404)
+  })
+})
+
 describe('Neutron routers', () => {
   let router: Obj
 
@@ -91,7 +102,8 @@ describe('Neutron routers', () => {
     })
     expect(routes.statusCode, routes.body).toBe(200)
     expect(routes.json().router.routes).toEqual([{ destination: '172.16.0.0/16', nexthop: '10.0.0.254' }])
-    const cleared = await f.call('PUT', `/v2.0/routers/${router.id}`, { router: { routes: [] } })
+    // `null` clears them, as Tempest does (Neutron's convert_none_to_empty_list).
+    const cleared = await f.call('PUT', `/v2.0/routers/${router.id}`, { router: { routes: null } })
     expect(cleared.json().router.routes).toEqual([])
 
     const removed = await f.call('PUT', `/v2.0/routers/${router.id}/remove_router_interface`, {

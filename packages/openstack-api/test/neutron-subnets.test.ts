@@ -49,10 +49,15 @@ describe('Neutron subnets', () => {
     expect(listed.subnets.map((s: Obj) => s.id)).toEqual([created.id])
 
     const updated = await f.call('PUT', `/v2.0/subnets/${created.id}`, {
-      subnet: { name: 'b', gateway_ip: null, enable_dhcp: false, dns_nameservers: [] },
+      subnet: { name: 'b', gateway_ip: null, enable_dhcp: false, dns_nameservers: null },
     })
     expect(updated.statusCode, updated.body).toBe(200)
-    expect(updated.json().subnet).toMatchObject({ name: 'b', gateway_ip: null, enable_dhcp: false })
+    expect(updated.json().subnet).toMatchObject({
+      name: 'b',
+      gateway_ip: null,
+      enable_dhcp: false,
+      dns_nameservers: [],
+    })
     const readOnly = await f.call('PUT', `/v2.0/subnets/${created.id}`, { subnet: { cidr: '10.9.0.0/24' } })
     expectNeutronError(readOnly, 400)
 

@@ -56,6 +56,18 @@ export const boolean = (field: string): AttributeRule => ({ field, convert: toBo
 export const integer = (field: string): AttributeRule => ({ field, convert: toInteger })
 export const nested = (field: string): AttributeRule => ({ field, convert: camelKeys })
 
+/**
+ * A list attribute where `null` means the empty list, as Neutron's `convert_none_to_empty_list` reads
+ * `routes`, `host_routes`, `dns_nameservers` and `security_groups` (Tempest clears routes with `routes: null`).
+ */
+export const list = (
+  field: string,
+  convert: (value: unknown) => unknown = (value) => value,
+): AttributeRule => ({
+  field,
+  convert: (value) => (value === null ? [] : convert(value)),
+})
+
 const ruleOf = (rule: string | AttributeRule): AttributeRule =>
   typeof rule === 'string' ? { field: rule } : rule
 

@@ -1,5 +1,5 @@
 import { type Cloud, PortCreateSchema, PortUpdateSchema } from '@nubis/sdk'
-import { type AttributeMap, boolean, nested } from './body.js'
+import { type AttributeMap, boolean, list, nested } from './body.js'
 import { OWNER_ATTRIBUTES, standardAttributes } from './render-common.js'
 import type { ResourceSpec } from './resource.js'
 import type { Arg, Port } from './sdk-types.js'
@@ -17,7 +17,7 @@ const UPDATE: AttributeMap = {
   'binding:profile': 'bindingProfile',
   'binding:vnic_type': 'bindingVnicType',
   port_security_enabled: boolean('portSecurityEnabled'),
-  security_groups: 'securityGroups',
+  security_groups: list('securityGroups'),
   allowed_address_pairs: nested('allowedAddressPairs'),
 }
 

@@ -1,6 +1,6 @@
 import { type Cloud, RouterCreateSchema, RouterInterfaceSchema, RouterUpdateSchema } from '@nubis/sdk'
 import type { FastifyInstance } from 'fastify'
-import { type AttributeMap, boolean, camelKeys, nested, toBoolean, toInput } from './body.js'
+import { type AttributeMap, boolean, camelKeys, list, toBoolean, toInput } from './body.js'
 import { OWNER_ATTRIBUTES, standardAttributes } from './render-common.js'
 import type { ResourceSpec } from './resource.js'
 import type { Arg, Router, RouterInterfaceInfo } from './sdk-types.js'
@@ -32,7 +32,7 @@ const COMMON: AttributeMap = {
 
 const CREATE: AttributeMap = { ...COMMON, ...OWNER_ATTRIBUTES, tags: 'tags' }
 
-const UPDATE: AttributeMap = { ...COMMON, routes: nested('routes') }
+const UPDATE: AttributeMap = { ...COMMON, routes: list('routes', camelKeys) }
 
 /** The attributes of a Neutron router, in the order it shows them. */
 export const ROUTER_ATTRIBUTES = [

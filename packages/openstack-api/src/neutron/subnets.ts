@@ -1,6 +1,6 @@
 import { type Cloud, CloudError, SubnetCreateSchema, SubnetUpdateSchema } from '@nubis/sdk'
 import { z } from 'zod'
-import { type AttributeMap, boolean, integer, nested } from './body.js'
+import { type AttributeMap, boolean, camelKeys, integer, list, nested } from './body.js'
 import { OWNER_ATTRIBUTES, standardAttributes } from './render-common.js'
 import type { ResourceSpec } from './resource.js'
 import type { Arg, Ctx, NetworkService, Subnet } from './sdk-types.js'
@@ -11,8 +11,8 @@ const UPDATE: AttributeMap = {
   gateway_ip: 'gatewayIp',
   allocation_pools: nested('allocationPools'),
   enable_dhcp: boolean('enableDhcp'),
-  dns_nameservers: 'dnsNameservers',
-  host_routes: nested('hostRoutes'),
+  dns_nameservers: list('dnsNameservers'),
+  host_routes: list('hostRoutes', camelKeys),
 }
 
 const CREATE: AttributeMap = {
