@@ -1,10 +1,8 @@
 import { spawnSync } from 'node:child_process'
-import { randomBytes } from 'node:crypto'
 import { existsSync } from 'node:fs'
 import { appendFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises'
-import { dirname, join } from 'node:path'
+import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { fileURLToPath } from 'node:url'
 import { defineTransport, localTransport, type RunOptions, type RunResult, type Transport } from '@nubis/sdk'
 
 // Simulated hypervisor hosts for network-driver tests, as network namespaces of this machine: a fabric
@@ -74,6 +72,8 @@ export interface StartNetnsHostsOptions {
 }
 
 const local = localTransport()
+/** Splits a command line made only of our own words (no user data) into argv. */
+const words = (line: string) => line.split(' ')
 /** Host sets not yet downed: prefix → the namespace prefixes of their hosts. */
 const live = new Map<string, string[]>()
 let exitHook = false
@@ -111,41 +111,24 @@ export async function startNetnsHosts(options: StartNetnsHostsOptions): Promise<
   const fabric = await create(`${prefix}-fabric`)
   await local.exec(['ip', '-n', fabric, 'link', 'add', 'br-fab', 'up', 'type', 'bridge'])
   // The fabric is a dumb switch: keep netfilter out of it.
-  await exec(fabric, [
-    'sysctl',
-    '-qw',
-    'net.bridge.bridge-nf-call-iptables=0',
-    'net.bridge.bridge-nf-call-ip6tables=0',
-  ])
+  await exec(
+    fabric,
+    words('sysctl -qw net.bridge.bridge-nf-call-iptables=0 net.bridge.bridge-nf-call-ip6tables=0'),
+  )
   const hosts: NetnsHost[] = []
   for (let i = 1; i <= count; i++) {
     const namespace = await create(`${prefix}-h${i}`)
     const tunnelIp = `${underlay}.${i}`
     // Made across the two namespaces at once: nothing appears in the root namespace.
-    await local.exec([
-      'ip',
-      '-n',
-      fabric,
-      'link',
-      'add',
-      `p${i}`,
-      'type',
-      'veth',
-      'peer',
-      'name',
-      'eth0',
-      'netns',
-      namespace,
-    ])
+    await local.exec(words(`ip -n ${fabric} link add p${i} type veth peer name eth0 netns ${namespace}`))
     await local.exec(['ip', '-n', fabric, 'link', 'set', 'dev', `p${i}`, 'master', 'br-fab', 'up'])
     await local.exec(['ip', '-n', namespace, 'addr', 'add', `${tunnelIp}/24`, 'dev', 'eth0'])
     await local.exec(['ip', '-n', namespace, 'link', 'set', 'dev', 'eth0', 'up'])
-    await exec(namespace, [
-      'sysctl',
-      '-qw',
-      'net.bridge.bridge-nf-call-iptables=1',
-      'net.bridge.bridge-nf-call-ip6tables=1',
-    ])
+    // Bridged frames inside the hosts go through iptables, as security groups need.
+    await exec(
+      namespace,
+      words('sysctl -qw net.bridge.bridge-nf-call-iptables=1 net.bridge.bridge-nf-call-ip6tables=1'),
+    )
     hosts.push({
       name: `h${i}`,
       namespace,
@@ -243,88 +226,4 @@ function installExitHook(): void {
       spawnSync('rm', ['-f', file])
     }
   })
-}
-
-/**
- * Whether namespace hosts can run here: root, the tools (Debian: iproute2 iptables ipset conntrack
- * iputils-ping netcat-openbsd dnsmasq-base udhcpc) and a working `ip netns add`. Tests skip with `reason`.
- */
-export async function netnsAvailable(): Promise<{ ok: true } | { ok: false; reason: string }> {
-  if (process.platform !== 'linux') return { ok: false, reason: 'network namespaces need Linux' }
-  if (process.getuid?.() !== 0) return { ok: false, reason: 'network namespaces need root' }
-  const tools = [
-    'ip',
-    'bridge',
-    'iptables',
-    'ip6tables',
-    'ipset',
-    'conntrack',
-    'dnsmasq',
-    'udhcpc',
-    'nc',
-    'ping',
-  ]
-  const missing = tools.filter((tool) => spawnSync('sh', ['-c', 'command -v "$1"', 'sh', tool]).status !== 0)
-  if (missing.length > 0) {
-    return {
-      ok: false,
-      reason: `missing ${missing.join(', ')}: apt-get install iproute2 iptables ipset conntrack iputils-ping netcat-openbsd dnsmasq-base udhcpc`,
-    }
-  }
-  const probe = await withScratchNamespace(async () => true).catch((error: unknown) => String(error))
-  return probe === true ? { ok: true } : { ok: false, reason: `ip netns add failed: ${probe}` }
-}
-
-/**
- * Whether the kernel can make `gretap` tunnels or 802.1Q `vlan` subinterfaces, tried in a scratch namespace
- * (a kernel without modules has them built in or not at all).
- */
-export async function kernelHas(kind: 'gretap' | 'vlan'): Promise<boolean> {
-  return withScratchNamespace(async (ns) => {
-    const ip = (...args: string[]) => local.run(['ip', '-n', ns, ...args])
-    if (kind === 'gretap') {
-      return (
-        (
-          await ip(
-            'link',
-            'add',
-            'g0',
-            'type',
-            'gretap',
-            'key',
-            '1',
-            'local',
-            '198.18.255.1',
-            'remote',
-            '198.18.255.2',
-          )
-        ).exitCode === 0
-      )
-    }
-    await ip('link', 'add', 'd0', 'type', 'veth', 'peer', 'name', 'd1')
-    return (await ip('link', 'add', 'link', 'd0', 'name', 'd0.5', 'type', 'vlan', 'id', '5')).exitCode === 0
-  })
-}
-
-async function withScratchNamespace<T>(work: (ns: string) => Promise<T>): Promise<T> {
-  const ns = `nbprobe-${process.pid}-${randomBytes(3).toString('hex')}`
-  await local.exec(['ip', 'netns', 'add', ns])
-  try {
-    return await work(ns)
-  } finally {
-    await local.run(['ip', 'netns', 'del', ns])
-  }
-}
-
-/** Path of the udhcpc hook for test namespaces (`udhcpc -s <path>`): address, route and MTU, no resolv.conf. */
-export function udhcpcHookPath(): string {
-  let dir = dirname(fileURLToPath(import.meta.url))
-  for (;;) {
-    const candidate = join(dir, 'netns', 'udhcpc-hook.sh')
-    if (existsSync(candidate) && existsSync(join(dir, 'package.json'))) return candidate
-    const parent = dirname(dir)
-    if (parent === dir)
-      throw new Error('netns/udhcpc-hook.sh of @nubis/testing was not found next to its package.json')
-    dir = parent
-  }
 }

@@ -1,8 +1,10 @@
 import type { HostDhcp, HostNetwork } from '@nubis/sdk'
 import { contains, interfaceAddress, ipv4Network } from './cidr.js'
+import { convergeDnsmasq, removeDnsmasq } from './dnsmasq.js'
 import { dhcpNamespace, legName, shortHash } from './names.js'
-import type { NamespaceSpec } from './namespaces.js'
+import { convergeNamespace, type NamespaceSpec } from './namespaces.js'
 import type { Leg } from './ports.js'
+import type { Runner } from './runner.js'
 
 // A network's DHCP server is dnsmasq in the namespace `<prefix>qdhcp-<network id>`, on a leg into the
 // network's bridge that holds the DHCP port's addresses. It only hands out the static leases of the state
@@ -108,4 +110,20 @@ function hostname(name: string): string {
     .replace(/^-+|-+$/g, '')
   if (label === '') return ''
   return (/^[a-z]/.test(label) ? label : `host-${label}`).slice(0, 63)
+}
+
+/**
+ * Converges one DHCP server whose leg exists: the namespace side of the leg, then dnsmasq — or, when no IPv4
+ * subnet needs one, no dnsmasq (`hadFiles`: whether its directory was found, so there is something to remove).
+ */
+export async function convergeDhcp(
+  runner: Runner,
+  server: { dhcp: HostDhcp; spec: NamespaceSpec; files: DhcpFiles },
+  network: HostNetwork,
+  hadFiles: boolean,
+): Promise<void> {
+  await convergeNamespace(runner, server.spec)
+  const wanted = dnsmasqConfig(server.dhcp, network, server.files)
+  if (wanted) await convergeDnsmasq(runner, server.spec.namespace, server.files, wanted)
+  else if (hadFiles) await removeDnsmasq(runner, server.files)
 }

@@ -65,7 +65,6 @@ export async function findDefaultGroup(db: Db, projectId: string): Promise<strin
     .select('id')
     .where('project_id', '=', projectId)
     .where('is_default', '=', 1)
-    .orderBy('created_at')
     .executeTakeFirst()
   return row?.id
 }

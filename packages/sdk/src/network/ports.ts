@@ -94,8 +94,11 @@ export function portsApi(
         const groups = portSecurity
           ? (body.securityGroups ?? [await ensureDefaultGroup(deps, tx, projectId)])
           : (body.securityGroups ?? [])
-        await lockRows(tx, 'net_security_groups', groups)
-        await checkGroups(tx, ctx, projectId, groups)
+        // The project's default group was just found or made in this transaction: only named groups need checks.
+        if (body.securityGroups !== undefined) {
+          await lockRows(tx, 'net_security_groups', groups)
+          await checkGroups(tx, ctx, projectId, groups)
+        }
         checkAddressPairs(body.allowedAddressPairs ?? [], portSecurity)
         const { row, fixedIps } = await insertPort(deps, tx, network, {
           ...body,
@@ -108,7 +111,7 @@ export function portsApi(
           })),
         })
         const binding = stateOnlyBinding(deps, row.binding_host_id, row.binding_profile)
-        if (binding.status)
+        if (row.binding_host_id !== '' && binding.status)
           await tx.db.updateTable('net_ports').set(binding).where('id', '=', row.id).execute()
         deps.dataPlane.syncAfterCommit(tx, await portHosts(deps, tx, row, groups))
         events.emitAfterCommit(tx, 'network.port.created', portEvent({ ...row, ...binding }))
