@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto'
+import { vxlanNetwork } from '@nubis/drivers/vxlan'
 import type { HostSecurityGroup, HostState } from '@nubis/sdk'
+import { scriptedTransport } from '@nubis/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   configureGuest,
@@ -106,3 +108,30 @@ describe.skipIf(skipReason !== undefined)(
     })
   },
 )
+
+// Parts of a state end up in iptables-restore, ipset and dnsmasq input: what could smuggle syntax in is refused
+// before any command runs.
+describe('vxlan driver: state checks (scripted host)', () => {
+  const tenant = network({ localId: 73 })
+  const port = vethPort(tenant, 'nbv7-vm', '198.18.100.11', 'fa:16:3e:07:02:11')
+  it.each([
+    ['a device name with a newline', { ...port, device: 'tap0\n-A FORWARD' }],
+    ['a device name of the driver', { ...port, device: 'brq-1234' }],
+    ['a MAC that is not one', { ...port, mac: 'fa:16:3e:07:02:11,198.18.100.99' }],
+    ['a namespace path', { ...port, vif: { type: 'veth' as const, netns: '../../proc/1/ns/net' } }],
+    ['a port on a network not in the state', { ...port, networkId: 'elsewhere' }],
+  ])('refuses %s with INVALID', async (_what, bad) => {
+    const host = scriptedTransport([])
+    const driver = vxlanNetwork({ hosts: [{ name: 'hv1', transport: host, tunnelIp: '198.18.0.1' }] })
+    const state = { ...emptyState('hv1'), networks: [tenant], ports: [bad] }
+    await expect(driver.applyHost(state)).rejects.toMatchObject({ code: 'INVALID' })
+    expect(host.calls).toEqual([])
+  })
+
+  it('refuses an unknown host with NOT_FOUND', async () => {
+    const driver = vxlanNetwork({
+      hosts: [{ name: 'hv1', transport: scriptedTransport([]), tunnelIp: '198.18.0.1' }],
+    })
+    await expect(driver.applyHost(emptyState('hv9'))).rejects.toMatchObject({ code: 'NOT_FOUND' })
+  })
+})

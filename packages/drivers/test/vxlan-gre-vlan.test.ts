@@ -59,6 +59,7 @@ function reads(links: object[], iptables = { v4: '', v6: '' }): ScriptStep[] {
       ],
       stdout: '1\n1\n',
     },
+    { argv: ['ebtables-save'] },
   ]
 }
 

@@ -41,6 +41,8 @@ export async function startLab(
       ...(physicalNetworks && { physicalNetworks }),
     })),
     stateDir,
+    // NUBIS_TEST_IPTABLES=iptables-legacy runs the same tests on legacy iptables.
+    ...(process.env.NUBIS_TEST_IPTABLES === 'iptables-legacy' && { iptables: 'iptables-legacy' as const }),
     ...options,
   })
   return {

@@ -27,7 +27,7 @@ async function snapshot(net: NetnsHosts, ns: string, prefix: string): Promise<Re
   const rules = (text: string) =>
     text
       .split('\n')
-      .filter((line) => line.startsWith('-A ') || (line.startsWith(':') && !/^:\S+ ACCEPT /.test(line)))
+      .filter((line) => line.startsWith('-A ') || (line.startsWith(':') && !/^:\S+ ACCEPT( |$)/.test(line)))
       .map((line) => line.replace(/ \[\d+:\d+\]$/, ''))
       .join('\n')
   return {
@@ -36,6 +36,7 @@ async function snapshot(net: NetnsHosts, ns: string, prefix: string): Promise<Re
     routes: await run('ip', 'route'),
     iptables: rules(await run('iptables-save')),
     ip6tables: rules(await run('ip6tables-save')),
+    ebtables: rules(await run('ebtables-save')),
     ipsets: await run('ipset', 'list', '-n'),
     namespaces: (await run('ip', 'netns', 'list'))
       .split('\n')
@@ -168,6 +169,8 @@ describe.skipIf(skipReason !== undefined)(
         await run(tool, '-t', 'raw', '-F')
         await run(tool, '-t', 'raw', '-X')
       }
+      await run('ebtables', '-F')
+      await run('ebtables', '-X')
       await run('ipset', 'destroy')
       expect(await snapshot(lab.net, h1.namespace, h1.namespacePrefix)).toMatchObject({
         links: before.links,

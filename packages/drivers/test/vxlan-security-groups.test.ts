@@ -1,11 +1,13 @@
 import { randomUUID } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
-import type { HostSecurityGroup, HostState } from '@nubis/sdk'
+import type { HostSecurityGroup, HostSecurityGroupRule, HostState } from '@nubis/sdk'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { ruleMatch } from '../src/vxlan/rule-match.js'
 import {
   configureGuest,
   emptyState,
   type Lab,
+  neighbourMac,
   network,
   pings,
   pingsOnce,
@@ -91,10 +93,13 @@ describe.skipIf(skipReason !== undefined)(
     it('drops what the guest sends from an address that is not its own, unless an allowed address pair covers it', async () => {
       await lab.net.exec(vm.t as string, ['ip', 'addr', 'add', '198.18.100.99/32', 'dev', 'eth0'])
       expect(await pingsOnce(lab.net, vm.t as string, '198.18.100.12', '-I', '198.18.100.99')).toBe(false)
+      // Not even its ARP request got through (ebtables): a's ARP cache was not poisoned with .99.
+      expect(await neighbourMac(lab.net, vm.a as string, '198.18.100.99')).toBe(null)
       const paired = structuredClone(state)
       paired.ports[0]!.allowedAddressPairs = [{ ipAddress: '198.18.100.99', macAddress: '' }]
       await apply(paired)
       expect(await pings(lab.net, vm.t as string, '198.18.100.12', '-I', '198.18.100.99')).toBe(true)
+      expect(await neighbourMac(lab.net, vm.a as string, '198.18.100.99')).toBe('fa:16:3e:03:00:11')
       await lab.net.exec(vm.t as string, ['ip', 'addr', 'del', '198.18.100.99/32', 'dev', 'eth0'])
     })
 
@@ -126,3 +131,42 @@ describe.skipIf(skipReason !== undefined)(
     })
   },
 )
+
+// How rules become iptables matches, without a host: remote side by direction, ports and ICMP types, families.
+describe('vxlan driver: security group rules as iptables matches', () => {
+  const present = new Set(['g1'])
+  it.each<[Partial<HostSecurityGroupRule>, number, string]>([
+    [
+      { protocol: 'tcp', portRangeMin: 22, portRangeMax: 22, remoteIpPrefix: '10.0.0.5' },
+      4,
+      '-s 10.0.0.5/32 -p tcp -m tcp --dport 22 ',
+    ],
+    [
+      { direction: 'egress' as const, protocol: '17', portRangeMin: 1000, portRangeMax: 2000 },
+      4,
+      '-p udp -m udp --dport 1000:2000 ',
+    ],
+    [{ protocol: 'tcp', portRangeMin: 1, portRangeMax: 65_535, remoteIpPrefix: '0.0.0.0/0' }, 4, '-p tcp '],
+    [{ protocol: 'icmp', portRangeMin: 8, portRangeMax: 0 }, 4, '-p icmp -m icmp --icmp-type 8/0 '],
+    [
+      { ethertype: 'IPv6' as const, protocol: 'icmp', portRangeMin: 128 },
+      6,
+      '-p ipv6-icmp -m icmp6 --icmpv6-type 128 ',
+    ],
+    [{ direction: 'egress' as const, remoteGroupId: 'g1' }, 4, '-m set --match-set nb4-'],
+    [{ remoteIpPrefix: '10.1.2.3/24' }, 4, '-s 10.1.2.0/24 '],
+    [{}, 4, ''],
+  ])('%o in IPv%i → %s', (fields, family, expected) => {
+    const match = ruleMatch(rule(fields), family as 4 | 6, present)
+    expect(match?.startsWith(expected)).toBe(true)
+    if (fields.remoteGroupId) expect(match).toMatch(/ dst $/)
+  })
+
+  it.each<[Partial<HostSecurityGroupRule>, number, string]>([
+    [{ remoteIpPrefix: '2001:db8::/64' }, 4, 'a prefix of the other family'],
+    [{ remoteGroupId: 'unknown' }, 4, 'a remote group absent from the host state'],
+    [{ protocol: 'icmpv6' }, 4, 'ICMPv6 in an IPv4 chain'],
+  ])('%o matches nothing in IPv%i: %s', (fields, family, _why) => {
+    expect(ruleMatch(rule(fields), family as 4 | 6, present)).toBe(null)
+  })
+})

@@ -108,7 +108,15 @@ export async function createCloud(options: CloudOptions = {}): Promise<Cloud> {
   })
   const quotas = createQuota({ defaults: config.quotas?.defaults })
   const image = createImageService({ store, events, policy, clock, quotas, tasks, config: config.image })
-  const network = createNetworkService({ store, events, policy, clock, quotas, tasks, config: config.network })
+  const network = createNetworkService({
+    store,
+    events,
+    policy,
+    clock,
+    quotas,
+    tasks,
+    config: config.network,
+  })
   const recoverEveryMs = config.tasks?.recoverEveryMs ?? leaseMs
   let recovering: Promise<unknown> = Promise.resolve()
   const recover = () => {

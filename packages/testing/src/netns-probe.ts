@@ -11,7 +11,9 @@ import { localTransport } from '@nubis/sdk'
 const local = localTransport()
 
 /** The programs namespace-host tests use, and the Debian packages that bring them. */
-const TOOLS = 'ip bridge iptables ip6tables ipset conntrack dnsmasq udhcpc nc ping nsenter'.split(' ')
+const TOOLS = 'ip bridge iptables ip6tables ebtables ipset conntrack dnsmasq udhcpc nc ping nsenter'.split(
+  ' ',
+)
 const PACKAGES =
   'iproute2 iptables ipset conntrack iputils-ping netcat-openbsd dnsmasq-base udhcpc util-linux'
 

@@ -37,6 +37,12 @@ export function canonicalPrefix(text: string): string {
   return `${network.toString()}/${length}`
 }
 
+/** {@link canonicalPrefix} with the length always written (`/32`, `/128` for a host), as iptables takes it. */
+export function explicitPrefix(text: string): string {
+  const canonical = canonicalPrefix(text)
+  return canonical.includes('/') ? canonical : `${canonical}/${familyOf(text) === 4 ? 32 : 128}`
+}
+
 /** The prefix length of a CIDR (`198.18.100.0/24` → 24); a bare address is a host prefix. */
 export function prefixLength(cidr: string): number {
   return parsePrefix(cidr)[1]

@@ -18,13 +18,16 @@ const GRE_KEY_MAX = 4_294_967_295
 /**
  * The Linux network driver: each host's data plane is made of Linux bridges, VXLAN devices (or gretap
  * tunnels, VLAN subinterfaces, physical interfaces), veth and tap ports, iptables + ipset security groups with
- * per-network conntrack zones, and router and DHCP (dnsmasq) network namespaces — the design of Neutron's Linux
- * bridge agent, driven agentlessly through each host's Transport. Nothing is kept between calls: every
- * `applyHost` reads the host and converges it, so it also repairs a host that lost its devices.
+ * per-network conntrack zones, ebtables MAC and ARP anti-spoofing, and router and DHCP (dnsmasq) network
+ * namespaces — the design of Neutron's Linux bridge agent, driven agentlessly through each host's Transport.
+ * Nothing is kept between calls: every `applyHost` reads the host and converges it, so it also repairs a host
+ * that lost its devices. Everything it makes is marked (link group, `nb-` chains, `nb4-`/`nb6-` sets, namespace
+ * names, the state directory), so `clearHost` finds it all without any state.
  *
- * Hosts need iproute2, iptables, ipset, conntrack and dnsmasq (`dnsmasq-base`), root, and a kernel with
- * bridge, br_netfilter, veth, tun and vxlan (gretap and 8021q for GRE and VLAN networks). IPv6 subnets get
- * addresses on router and DHCP ports and IPv6 security-group rules, but no DHCPv6 and no router advertisements.
+ * Hosts need root, iproute2, iptables (with ip6tables and ebtables), ipset, conntrack and dnsmasq
+ * (`dnsmasq-base`), and a kernel with bridge, br_netfilter, veth, tun and vxlan (gretap and 8021q for GRE and
+ * VLAN networks). IPv6 subnets get addresses on router and DHCP ports and IPv6 security-group rules, but no
+ * DHCPv6 and no router advertisements: IPv6 guests need static configuration.
  *
  * @example
  * const network = vxlanNetwork({

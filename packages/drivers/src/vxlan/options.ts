@@ -1,6 +1,6 @@
 import { parseOrThrow, type Transport } from '@nubis/sdk'
 import { z } from 'zod'
-import { isAddress } from './cidr.js'
+import { familyOf, isAddress } from './cidr.js'
 
 /** A Linux interface name: at most 15 characters, none that iptables or our text formats would read as syntax. */
 export const interfaceName = z
@@ -19,7 +19,8 @@ const transport = z.custom<Transport>(
 const hostSchema = z.object({
   name: z.string().min(1),
   transport,
-  tunnelIp: z.string().refine(isAddress, 'must be an IPv4 or IPv6 address'),
+  // IPv4 only: the flood list, identity checks and gretap tunnels are written for IPv4 underlays.
+  tunnelIp: z.string().refine((ip) => isAddress(ip) && familyOf(ip) === 4, 'must be an IPv4 address'),
   underlayDevice: interfaceName.default('eth0'),
   physicalNetworks: z.record(z.string().min(1), interfaceName).default({}),
   namespacePrefix: z
@@ -52,7 +53,7 @@ export interface VxlanHostOptions {
   name: string
   /** How commands reach the host (root is needed): `localTransport()`, `sshTransport(…)`, a namespace… */
   transport: Transport
-  /** Underlay address of the host: VXLAN/GRE tunnel endpoint (VTEP). */
+  /** Underlay IPv4 address of the host: VXLAN/GRE tunnel endpoint (VTEP). */
   tunnelIp: string
   /** Interface carrying the tunnels; default `eth0`. */
   underlayDevice?: string

@@ -1,5 +1,5 @@
 import type { HostSecurityGroupRule } from '@nubis/sdk'
-import { canonicalPrefix, type Family, familyOf } from './cidr.js'
+import { explicitPrefix, type Family, familyOf } from './cidr.js'
 import { groupSetName } from './names.js'
 
 /** Protocol numbers Neutron accepts, by the name iptables knows them under. */
@@ -34,10 +34,9 @@ export function ruleMatch(
   const remote = rule.direction === 'ingress' ? '-s' : '-d'
   if (rule.remoteIpPrefix !== null) {
     if (familyOf(rule.remoteIpPrefix) !== family) return null
-    const prefix = canonicalPrefix(rule.remoteIpPrefix)
+    const prefix = explicitPrefix(rule.remoteIpPrefix)
     // 0.0.0.0/0 and ::/0 mean anyone: no match at all.
-    if (!prefix.endsWith('/0'))
-      parts.push(remote, prefix.includes('/') ? prefix : `${prefix}/${family === 4 ? 32 : 128}`)
+    if (!prefix.endsWith('/0')) parts.push(remote, prefix)
   }
   const protocol = protocolName(rule.protocol, family)
   if (protocol === null) return null

@@ -1,5 +1,5 @@
 import type { HostNetwork, HostPort, HostSecurityGroup, HostSecurityGroupRule } from '@nubis/sdk'
-import { canonicalPrefix, type Family, familyOf, linkLocalOf } from './cidr.js'
+import { canonicalPrefix, explicitPrefix, type Family, familyOf, linkLocalOf } from './cidr.js'
 import type { TableSpec } from './iptables.js'
 import { BRIDGE_WILDCARD, bridgeName, groupSetName, portChain } from './names.js'
 import { ruleMatch } from './rule-match.js'
@@ -35,15 +35,46 @@ export function filteredPorts(
     }))
 }
 
-const ICMP6_TO_GUEST = [130, 131, 132, 134, 135, 136, 143]
-const ICMP6_FROM_GUEST = [130, 131, 132, 133, 135, 136, 143]
+const icmp6 = (action: string) => (type: number) => `-p ipv6-icmp -m icmp6 --icmpv6-type ${type} -j ${action}`
+
+/** Replies of allowed connections pass; packets conntrack finds INVALID never do. */
+const STATEFUL = [
+  '-m conntrack --ctstate RELATED,ESTABLISHED -j RETURN',
+  '-m conntrack --ctstate INVALID -j DROP',
+]
 
 /**
- * The filter table for one address family. Besides the rules of its groups, every filtered port may: get
- * DHCP answers and, for IPv6, neighbour discovery, MLD and router advertisements; send DHCP requests (also from
- * 0.0.0.0 / `::`, before it has an address) but not answer them nor advertise itself as a router; send only
- * from its own addresses and MAC or an allowed address pair (for IPv6 also the link-local address of the MAC).
- * Replies of allowed connections pass (conntrack ESTABLISHED, RELATED), INVALID ones are dropped.
+ * What every filtered port may do whatever its groups say, per family: get DHCP answers and, for IPv6,
+ * neighbour discovery, MLD and router advertisements (`ingress`); send DHCP requests and, for IPv6, DAD
+ * probes before it has an address (`unaddressed`, checked before anti-spoofing); not answer DHCP nor
+ * advertise itself as a router (`egress`).
+ */
+const BUILT_IN = {
+  4: {
+    ingress: ['-p udp -m udp --sport 67 --dport 68 -j RETURN'],
+    unaddressed: ['-s 0.0.0.0/32 -d 255.255.255.255/32 -p udp -m udp --sport 68 --dport 67 -j RETURN'],
+    egress: ['-p udp -m udp --sport 68 --dport 67 -j RETURN', '-p udp -m udp --sport 67 --dport 68 -j DROP'],
+  },
+  6: {
+    ingress: [
+      ...[130, 131, 132, 134, 135, 136, 143].map(icmp6('RETURN')),
+      '-p udp -m udp --sport 547 --dport 546 -j RETURN',
+    ],
+    unaddressed: ['-s ::/128 -p ipv6-icmp -j RETURN'],
+    egress: [
+      icmp6('DROP')(134),
+      ...[130, 131, 132, 133, 135, 136, 143].map(icmp6('RETURN')),
+      '-p udp -m udp --sport 546 --dport 547 -j RETURN',
+      '-p udp -m udp --sport 547 --dport 546 -j DROP',
+    ],
+  },
+} as const
+
+/**
+ * The filter table for one address family: per filtered port an ingress chain (frames to the guest), an
+ * egress chain (frames from it) and an anti-spoofing chain (it sends only from its own addresses and MAC, an
+ * allowed address pair, or for IPv6 the link-local address of the MAC), each made of the built-in rules above,
+ * the rules of its groups, and a final DROP.
  */
 export function filterTable(
   family: Family,
@@ -54,9 +85,11 @@ export function filterTable(
   const chains = new Map<string, string[]>()
   const dispatch: string[] = []
   for (const { port, rules } of [...ports].sort((a, b) => a.port.device.localeCompare(b.port.device))) {
-    const ingress = portChain('i', port.device)
-    const egress = portChain('o', port.device)
-    const spoof = portChain('s', port.device)
+    const [ingress, egress, spoof] = [
+      portChain('i', port.device),
+      portChain('o', port.device),
+      portChain('s', port.device),
+    ]
     dispatch.push(
       `-m physdev --physdev-out ${port.device} --physdev-is-bridged -j ${ingress}`,
       `-m physdev --physdev-in ${port.device} --physdev-is-bridged -j ${egress}`,
@@ -70,32 +103,13 @@ export function filterTable(
             return match === null ? [] : [`${match}-j RETURN`]
           }),
       )
-    const stateful = [
-      '-m conntrack --ctstate RELATED,ESTABLISHED -j RETURN',
-      '-m conntrack --ctstate INVALID -j DROP',
-    ]
-    chains.set(ingress, [
-      ...stateful,
-      ...(family === 4
-        ? ['-p udp -m udp --sport 67 --dport 68 -j RETURN']
-        : [...ICMP6_TO_GUEST.map(icmp6), '-p udp -m udp --sport 547 --dport 546 -j RETURN']),
-      ...own('ingress'),
-      '-j DROP',
-    ])
+    const builtIn = BUILT_IN[family]
+    chains.set(ingress, [...STATEFUL, ...builtIn.ingress, ...own('ingress'), '-j DROP'])
     chains.set(egress, [
-      ...(family === 4
-        ? ['-s 0.0.0.0/32 -d 255.255.255.255/32 -p udp -m udp --sport 68 --dport 67 -j RETURN']
-        : ['-s ::/128 -p ipv6-icmp -j RETURN']),
+      ...builtIn.unaddressed,
       `-j ${spoof}`,
-      ...(family === 4
-        ? ['-p udp -m udp --sport 68 --dport 67 -j RETURN', '-p udp -m udp --sport 67 --dport 68 -j DROP']
-        : [
-            '-p ipv6-icmp -m icmp6 --icmpv6-type 134 -j DROP',
-            ...ICMP6_FROM_GUEST.map(icmp6),
-            '-p udp -m udp --sport 546 --dport 547 -j RETURN',
-            '-p udp -m udp --sport 547 --dport 546 -j DROP',
-          ]),
-      ...stateful,
+      ...builtIn.egress,
+      ...STATEFUL,
       ...own('egress'),
       '-j DROP',
     ])
@@ -149,19 +163,8 @@ function spoofRules(port: HostPort, family: Family): string[] {
   return dedupe(
     pairs
       .filter((pair) => familyOf(pair.source) === family)
-      .map(
-        (pair) =>
-          `-s ${withLength(canonicalPrefix(pair.source), family)} -m mac --mac-source ${pair.mac} -j RETURN`,
-      ),
+      .map((pair) => `-s ${explicitPrefix(pair.source)} -m mac --mac-source ${pair.mac} -j RETURN`),
   )
-}
-
-function withLength(prefix: string, family: Family): string {
-  return prefix.includes('/') ? prefix : `${prefix}/${family === 4 ? 32 : 128}`
-}
-
-function icmp6(type: number): string {
-  return `-p ipv6-icmp -m icmp6 --icmpv6-type ${type} -j RETURN`
 }
 
 function dedupe(lines: string[]): string[] {

@@ -24,105 +24,59 @@ export function networkLinks(network: HostNetwork, host: HostConfig, group: numb
     create: [['ip', 'link', 'add', bridge, ...addOptions({ up: true }, group), 'type', 'bridge']],
     up: true,
   }
-  const member = { mtu: network.mtu, master: bridge, up: true }
-  const add = (name: string, type: string[]) => [
-    'ip',
-    'link',
-    'add',
-    name,
-    ...addOptions(member, group),
-    'type',
-    ...type,
-  ]
-  const segment = network.segmentationId ?? 0
+  const id = network.segmentationId ?? 0
+  // A link of ours in the bridge; `head` names it (`name X`, or `link P name X` for a VLAN), `type` its kind.
+  const uplink = (name: string, type: string, identity: LinkSpec['identity'], head = [name]): LinkSpec => {
+    const member = { mtu: network.mtu, master: bridge, up: true }
+    const create = ['ip', 'link', 'add', ...head, ...addOptions(member, group), 'type', ...words(type)]
+    return { name, owned: true, identity, create: [create], ...member }
+  }
+  const local = host.tunnelIp
   switch (network.type) {
     case 'local':
       return [bridgeSpec]
     case 'vxlan': {
-      const name = vxlanName(segment)
-      const local = host.tunnelIp
+      const type = `vxlan id ${id} local ${local} dstport ${VXLAN_PORT} nolearning dev ${host.underlayDevice}`
       const identity = (link: ActualLink) =>
         link.kind === 'vxlan' &&
-        link.data.id === segment &&
+        link.data.id === id &&
         link.data.local === local &&
         link.data.port === VXLAN_PORT &&
         link.data.learning === false &&
         link.data.link === host.underlayDevice
-      const type = [
-        'vxlan',
-        'id',
-        String(segment),
-        'local',
-        local,
-        'dstport',
-        String(VXLAN_PORT),
-        'nolearning',
-      ]
-      return [
-        bridgeSpec,
-        {
-          name,
-          owned: true,
-          identity,
-          create: [add(name, [...type, 'dev', host.underlayDevice])],
-          ...member,
-        },
-      ]
+      return [bridgeSpec, uplink(vxlanName(id), type, identity)]
     }
-    case 'gre':
-      return [
-        bridgeSpec,
-        ...network.peers
-          .filter((peer) => peer !== host.tunnelIp)
-          .map((peer): LinkSpec => {
-            const name = greName(segment, peer)
-            const identity = (link: ActualLink) =>
-              link.kind === 'gretap' &&
-              link.data.local === host.tunnelIp &&
-              link.data.remote === peer &&
-              greKey(link.data.ikey) === segment
-            const type = ['gretap', 'key', String(segment), 'local', host.tunnelIp, 'remote', peer]
-            return {
-              name,
-              owned: true,
-              identity,
-              create: [add(name, type)],
-              ...member,
-              portFlags: { isolated: true },
-            }
-          }),
-      ]
+    case 'gre': {
+      const peers = network.peers.filter((peer) => peer !== local)
+      const tunnels = peers.map((peer) => {
+        const identity = (link: ActualLink) =>
+          link.kind === 'gretap' &&
+          link.data.local === local &&
+          link.data.remote === peer &&
+          greKey(link.data.ikey) === id
+        const spec = uplink(greName(id, peer), `gretap key ${id} local ${local} remote ${peer}`, identity)
+        return { ...spec, portFlags: { isolated: true } }
+      })
+      return [bridgeSpec, ...tunnels]
+    }
     case 'vlan': {
       const physical = physicalDevice(network, host)
-      const name = vlanName(physical, segment)
+      const name = vlanName(physical, id)
       const identity = (link: ActualLink) =>
-        link.kind === 'vlan' && link.data.id === segment && link.parent === physical
-      const create = ['ip', 'link', 'add', 'link', physical, 'name', name, ...addOptions(member, group)]
-      return [
-        bridgeSpec,
-        {
-          name,
-          owned: true,
-          identity,
-          create: [[...create, 'type', 'vlan', 'id', String(segment)]],
-          ...member,
-        },
-      ]
+        link.kind === 'vlan' && link.data.id === id && link.parent === physical
+      return [bridgeSpec, uplink(name, `vlan id ${id}`, identity, ['link', physical, 'name', name])]
     }
-    case 'flat':
+    case 'flat': {
       // Not ours: its MTU is the administrator's; it only joins the bridge.
-      return [
-        bridgeSpec,
-        {
-          name: physicalDevice(network, host),
-          owned: false,
-          identity: () => true,
-          create: [],
-          master: bridge,
-          up: true,
-        },
-      ]
+      const name = physicalDevice(network, host)
+      return [bridgeSpec, { name, owned: false, identity: () => true, create: [], master: bridge, up: true }]
+    }
   }
+}
+
+/** Splits text made of validated words (numbers, addresses, interface names) into argv. */
+function words(text: string): string[] {
+  return text.split(' ')
 }
 
 /** The interface a flat or VLAN network's physical network maps to on `host`. */

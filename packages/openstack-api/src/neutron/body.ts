@@ -51,9 +51,11 @@ export function camelKeys(value: unknown): unknown {
   return Object.fromEntries(Object.entries(value).map(([key, item]) => [camelCase(key), camelKeys(item)]))
 }
 
-/** Rule builders for {@link AttributeMap}s. */
+/** A boolean attribute, read with {@link toBoolean}. */
 export const boolean = (field: string): AttributeRule => ({ field, convert: toBoolean })
+/** An integer attribute, read with {@link toInteger}. */
 export const integer = (field: string): AttributeRule => ({ field, convert: toInteger })
+/** An attribute holding snake_case objects (`fixed_ips`, `allocation_pools`), renamed with {@link camelKeys}. */
 export const nested = (field: string): AttributeRule => ({ field, convert: camelKeys })
 
 /**

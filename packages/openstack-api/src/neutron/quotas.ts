@@ -7,26 +7,16 @@ const NEUTRON_QUOTAS: readonly string[] = Object.keys(NETWORK_QUOTAS)
 
 type ProjectParams = { Params: { project_id: string } }
 
-// Neutron's quota rules: anyone may read their own project's, administrators any and only they may change
-// them. The Network service's rules are used where the policy defines them (an operator may override those);
-// until then, the base persona rules that say the same.
-const RULES = {
-  get_quota: 'admin_or_reader',
-  list_quotas: 'admin_required',
-  update_quota: 'admin_required',
-  delete_quota: 'admin_required',
-} as const
+/** Neutron's quota actions, checked as the Network service's rules `network:<action>`. */
+type QuotaAction = 'get_quota' | 'list_quotas' | 'update_quota' | 'delete_quota'
 
 /** Enforces Neutron's quota `action` for `projectId`'s quotas. */
-function enforce(
-  cloud: Cloud,
-  request: FastifyRequest,
-  action: keyof typeof RULES,
-  projectId?: string,
-): void {
-  const own = `network:${action}`
-  const rule = cloud.policy.has(own) ? own : RULES[action]
-  cloud.policy.enforce(request.ctx, rule, projectId === undefined ? {} : { project_id: projectId })
+function enforce(cloud: Cloud, request: FastifyRequest, action: QuotaAction, projectId?: string): void {
+  cloud.policy.enforce(
+    request.ctx,
+    `network:${action}`,
+    projectId === undefined ? {} : { project_id: projectId },
+  )
 }
 
 /** The Neutron quotas of a project: every Neutron resource, -1 where unlimited. */

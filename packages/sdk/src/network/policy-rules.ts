@@ -26,7 +26,7 @@ export const NETWORK_POLICY: Readonly<Record<string, string>> = Object.freeze({
   'network:update_network:router:external': ADMIN,
   'network:delete_network': OWNER_MEMBER,
   'network:create_subnet': NET_OWNER_MEMBER,
-  'network:get_subnet': READER_SHARED,
+  'network:get_subnet': `${OWNER_READER} or (role:reader and True:%(shared)s)`,
   'network:update_subnet': NET_OWNER_MEMBER,
   'network:delete_subnet': NET_OWNER_MEMBER,
   'network:create_subnetpool': OWNER_MEMBER,
@@ -68,4 +68,8 @@ export const NETWORK_POLICY: Readonly<Record<string, string>> = Object.freeze({
   'network:update_floatingip': OWNER_MEMBER,
   'network:delete_floatingip': OWNER_MEMBER,
   'network:resync': ADMIN,
+  'network:get_quota': `${ADMIN} or (role:reader and project_id:%(project_id)s)`,
+  'network:list_quotas': ADMIN,
+  'network:update_quota': ADMIN,
+  'network:delete_quota': ADMIN,
 })

@@ -9,7 +9,10 @@ import type { NetSubnetsTable } from './tables.js'
 /** A row of `net_subnets`. */
 export type SubnetRow = Selectable<NetSubnetsTable>
 
-/** The subnet `id` if `ctx` may see it (through its network), else NOT_FOUND; with its network's policy fields. */
+/**
+ * The subnet `id` if `ctx` may see it (its own, or on a shared network; an external network's subnets stay its
+ * owner's, as in Neutron), else NOT_FOUND; with its network's policy fields.
+ */
 export async function visibleSubnet(
   db: Db,
   ctx: RequestContext,
@@ -19,23 +22,19 @@ export async function visibleSubnet(
     .selectFrom('net_subnets')
     .innerJoin('net_networks', 'net_networks.id', 'net_subnets.network_id')
     .selectAll('net_subnets')
-    .select(['net_networks.project_id as network_owner', 'net_networks.shared', 'net_networks.external'])
+    .select(['net_networks.project_id as network_owner', 'net_networks.shared'])
     .where('net_subnets.id', '=', id)
   if (!isAdmin(ctx)) {
     qb = qb.where((eb) =>
-      eb.or([
-        eb('net_subnets.project_id', '=', ctx.projectId ?? ''),
-        eb('net_networks.shared', '=', 1),
-        eb('net_networks.external', '=', 1),
-      ]),
+      eb.or([eb('net_subnets.project_id', '=', ctx.projectId ?? ''), eb('net_networks.shared', '=', 1)]),
     )
   }
   const found = await qb.executeTakeFirst()
   if (!found) throw notFound('subnet', id)
-  const { network_owner, shared, external, ...row } = found
+  const { network_owner, shared, ...row } = found
   return {
     row,
-    target: { project_id: row.project_id, network_owner, shared: bool(shared), external: bool(external) },
+    target: { project_id: row.project_id, network_owner, shared: bool(shared) },
   }
 }
 

@@ -158,7 +158,7 @@ export function subnetsApi(
                 .selectFrom('net_networks')
                 .select('net_networks.id')
                 .whereRef('net_networks.id', '=', 'net_subnets.network_id')
-                .where((n) => n.or([n('net_networks.shared', '=', 1), n('net_networks.external', '=', 1)])),
+                .where('net_networks.shared', '=', 1),
             ),
           ]),
         )
