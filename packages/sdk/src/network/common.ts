@@ -119,3 +119,21 @@ export function applyCommonFilters<T extends NetTable, O>(
   if (filters.notTagsAny?.length) out = out.where(sql<SqlBool>`${tagged(filters.notTagsAny)} = 0`)
   return out
 }
+
+/**
+ * Narrows a query over one resource table to the rows `ctx` may see: every row for an admin; else its project's,
+ * and those with one of `openFlags` set (the columns that open a resource to every project, e.g. `shared`).
+ */
+export function whereVisible<T extends NetTable, O>(
+  qb: SelectQueryBuilder<Tables, T, O>,
+  ctx: RequestContext,
+  openFlags: readonly ('shared' | 'external')[] = [],
+): SelectQueryBuilder<Tables, T, O> {
+  if (isAdmin(ctx)) return qb
+  // Unqualified columns, as the typed queries this replaces wrote them: the table is known only at run time.
+  const project = ctx.projectId ?? ''
+  if (openFlags.length === 0) return qb.where(sql.ref('project_id'), '=', project)
+  return qb.where((eb) =>
+    eb.or([eb(sql.ref('project_id'), '=', project), ...openFlags.map((flag) => eb(sql.ref(flag), '=', 1))]),
+  )
+}

@@ -1,7 +1,7 @@
 import type { Selectable } from 'kysely'
 import type { RequestContext } from '../core/context.js'
 import type { Db } from '../store/types.js'
-import { isAdmin, loadTags, notFound } from './common.js'
+import { loadTags, notFound, whereVisible } from './common.js'
 import type { FloatingIp } from './records.js'
 import type { NetFloatingIpsTable } from './tables.js'
 
@@ -28,9 +28,8 @@ export const FLOATING_IP_SORT_KEYS = [
 
 /** The floating IP `id` if `ctx` may see it (its project's; any for admins), else NOT_FOUND. */
 export async function visibleFloatingIp(db: Db, ctx: RequestContext, id: string): Promise<FloatingIpRow> {
-  let qb = db.selectFrom('net_floating_ips').selectAll().where('id', '=', id)
-  if (!isAdmin(ctx)) qb = qb.where('project_id', '=', ctx.projectId ?? '')
-  const row = await qb.executeTakeFirst()
+  const qb = db.selectFrom('net_floating_ips').selectAll().where('id', '=', id)
+  const row = await whereVisible(qb, ctx).executeTakeFirst()
   if (!row) throw notFound('floatingip', id)
   return row
 }

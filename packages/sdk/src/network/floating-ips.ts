@@ -5,7 +5,7 @@ import { paginate } from '../core/pagination.js'
 import { casUpdate, newResourceColumns } from '../store/cas.js'
 import type { Transaction } from '../store/types.js'
 import type { NetworkApi } from './api.js'
-import { applyCommonFilters, bool, invalidInput, isAdmin, resourceProject, writeTags } from './common.js'
+import { applyCommonFilters, bool, invalidInput, resourceProject, whereVisible, writeTags } from './common.js'
 import type { NetworkDeps } from './deps.js'
 import { addressRequest } from './floating-ip-address.js'
 import { NO_ASSOCIATION, refuseFixedIpAlone, resolveAssociation } from './floating-ip-assoc.js'
@@ -102,7 +102,7 @@ export function floatingIpsApi(
         'net_floating_ips',
         common,
       )
-      if (!isAdmin(ctx)) qb = qb.where('project_id', '=', ctx.projectId ?? '')
+      qb = whereVisible(qb, ctx)
       if (filters.floatingNetworkId !== undefined)
         qb = qb.where('floating_network_id', '=', filters.floatingNetworkId)
       if (filters.floatingIpAddress !== undefined)

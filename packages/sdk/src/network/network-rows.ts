@@ -2,7 +2,7 @@ import type { Selectable } from 'kysely'
 import type { RequestContext } from '../core/context.js'
 import type { PolicyTarget } from '../core/policy.js'
 import type { Db, Transaction } from '../store/types.js'
-import { bool, isAdmin, loadTags, notFound } from './common.js'
+import { bool, loadTags, notFound, whereVisible } from './common.js'
 import type { Network } from './records.js'
 import type { NetworkType } from './spi.js'
 import type { NetNetworksTable } from './tables.js'
@@ -17,13 +17,8 @@ export function networkTarget(row: Pick<NetworkRow, 'project_id' | 'shared' | 'e
 
 /** The network `id` if `ctx` may see it (its own, shared or external; any for admins), else NOT_FOUND. */
 export async function visibleNetwork(db: Db, ctx: RequestContext, id: string): Promise<NetworkRow> {
-  let qb = db.selectFrom('net_networks').selectAll().where('id', '=', id)
-  if (!isAdmin(ctx)) {
-    qb = qb.where((eb) =>
-      eb.or([eb('project_id', '=', ctx.projectId ?? ''), eb('shared', '=', 1), eb('external', '=', 1)]),
-    )
-  }
-  const row = await qb.executeTakeFirst()
+  const qb = db.selectFrom('net_networks').selectAll().where('id', '=', id)
+  const row = await whereVisible(qb, ctx, ['shared', 'external']).executeTakeFirst()
   if (!row) throw notFound('network', id)
   return row
 }

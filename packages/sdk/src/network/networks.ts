@@ -1,28 +1,20 @@
 import { isoTime } from '../core/clock.js'
 import { isCloudError, parseOrThrow } from '../core/errors.js'
 import { newId } from '../core/ids.js'
-import { paginate } from '../core/pagination.js'
 import { casUpdate, newResourceColumns } from '../store/cas.js'
 import type { NetworkApi } from './api.js'
-import { applyCommonFilters, conflict, invalidInput, isAdmin, resourceProject, writeTags } from './common.js'
+import { conflict, invalidInput, resourceProject, writeTags } from './common.js'
 import type { NetworkDeps } from './deps.js'
 import './events.js'
+import { refuseExternalInUse, refuseUnsharingInUse } from './network-checks.js'
+import { networkListApi } from './network-list.js'
 import { type NetworkRow, networkTarget, toNetworks, visibleNetwork } from './network-rows.js'
 import { deletePortRows } from './port-insert.js'
-import { NetworkCreateSchema, NetworkFilterSchema, NetworkUpdateSchema } from './schemas.js'
+import { NetworkCreateSchema, NetworkUpdateSchema } from './schemas.js'
 import { chooseSegment, hasProvider, maxMtu, nextLocalId } from './segments.js'
 import { deleteSubnetRows } from './subnet-delete.js'
 
-/** Columns networks may be sorted by, as Neutron names them. */
-export const NETWORK_SORT_KEYS = [
-  'name',
-  'project_id',
-  'admin_state_up',
-  'shared',
-  'mtu',
-  'created_at',
-  'updated_at',
-]
+export { NETWORK_SORT_KEYS } from './network-list.js'
 
 /** How many times a create races another control plane for a segment id before giving up. */
 const SEGMENT_RACE_RETRIES = 8
@@ -94,37 +86,7 @@ export function networksApi(
       return (await toNetworks(store.db, [row]))[0]!
     },
 
-    async listNetworks(ctx, input = {}) {
-      const { limit, marker, sortKey, sortDir, ...rest } = input
-      const filters = parseOrThrow(
-        NetworkFilterSchema.omit({ limit: true, marker: true, sortKey: true, sortDir: true }),
-        rest,
-        'network filters',
-      )
-      let qb = applyCommonFilters(store.db.selectFrom('net_networks').selectAll(), 'net_networks', filters)
-      if (!isAdmin(ctx)) {
-        qb = qb.where((eb) =>
-          eb.or([eb('project_id', '=', ctx.projectId ?? ''), eb('shared', '=', 1), eb('external', '=', 1)]),
-        )
-      }
-      if (filters.shared !== undefined) qb = qb.where('shared', '=', filters.shared ? 1 : 0)
-      if (filters.external !== undefined) qb = qb.where('external', '=', filters.external ? 1 : 0)
-      if (filters.adminStateUp !== undefined)
-        qb = qb.where('admin_state_up', '=', filters.adminStateUp ? 1 : 0)
-      if (filters.status !== undefined && filters.status !== 'ACTIVE') qb = qb.where('id', '=', '')
-      if (filters.networkType !== undefined) qb = qb.where('network_type', '=', filters.networkType)
-      if (filters.physicalNetwork !== undefined)
-        qb = qb.where('physical_network', '=', filters.physicalNetwork)
-      if (filters.segmentationId !== undefined) qb = qb.where('segmentation_id', '=', filters.segmentationId)
-      if (filters.mtu !== undefined) qb = qb.where('mtu', '=', filters.mtu)
-      const page = await paginate(
-        qb,
-        'net_networks',
-        { limit, marker, sortKey, sortDir },
-        { sortable: NETWORK_SORT_KEYS },
-      )
-      return { items: await toNetworks(store.db, page.items), next: page.next }
-    },
+    ...networkListApi(deps),
 
     async updateNetwork(ctx, id, patch) {
       const body = parseOrThrow(NetworkUpdateSchema, patch, 'network update')
@@ -134,7 +96,7 @@ export function networksApi(
         policy.enforce(ctx, 'network:update_network', target)
         if (body.shared !== undefined && body.shared !== Boolean(row.shared)) {
           policy.enforce(ctx, 'network:update_network:shared', target)
-          if (!body.shared) await refuseUnsharingInUse(deps, tx.db, row)
+          if (!body.shared) await refuseUnsharingInUse(tx.db, row)
         }
         if (body.external !== undefined && body.external !== Boolean(row.external)) {
           policy.enforce(ctx, 'network:update_network:router:external', target)
@@ -211,38 +173,5 @@ export function networksApi(
         deps.dataPlane.syncAfterCommit(tx, hosts)
       })
     },
-  }
-}
-
-/** A shared network cannot become private while other projects have ports on it (Neutron's InvalidSharedSetting). */
-async function refuseUnsharingInUse(_deps: NetworkDeps, db: NetworkDeps['store']['db'], row: NetworkRow) {
-  const foreign = await db
-    .selectFrom('net_ports')
-    .select('id')
-    .where('network_id', '=', row.id)
-    .where('project_id', '!=', row.project_id)
-    .where('device_owner', 'not like', 'network:%')
-    .executeTakeFirst()
-  if (foreign) {
-    throw conflict(
-      'InvalidSharedSetting',
-      `Unable to reconfigure sharing settings for network ${row.id}. Multiple tenants are using it.`,
-    )
-  }
-}
-
-/** An external network cannot become internal while router gateways or floating IPs use it (ExternalNetworkInUse). */
-async function refuseExternalInUse(db: NetworkDeps['store']['db'], id: string) {
-  const used = await db
-    .selectFrom('net_ports')
-    .select('id')
-    .where('network_id', '=', id)
-    .where('device_owner', 'in', ['network:router_gateway', 'network:floatingip'])
-    .executeTakeFirst()
-  if (used) {
-    throw conflict(
-      'ExternalNetworkInUse',
-      `External network ${id} cannot be updated, as it is used by one or more routers or floating IPs.`,
-    )
   }
 }

@@ -3,6 +3,7 @@ import type { RequestContext } from '../core/context.js'
 import type { PolicyTarget } from '../core/policy.js'
 import type { Db } from '../store/types.js'
 import { bool, isAdmin, json, loadTags, notFound } from './common.js'
+import type { PortEvent } from './events.js'
 import type { FixedIp, Port } from './records.js'
 import type { NetPortsTable } from './tables.js'
 
@@ -101,5 +102,23 @@ export function portRecord(row: PortRow, fixedIps: FixedIp[], groups: string[], 
     createdAt: row.created_at,
     updatedAt: row.updated_at,
     revisionNumber: row.revision,
+  }
+}
+
+/** The payload of a `network.port.*` event. */
+export function portEvent(
+  row: Pick<
+    PortRow,
+    'id' | 'project_id' | 'network_id' | 'device_id' | 'status' | 'binding_host_id' | 'binding_vif_type'
+  >,
+): PortEvent {
+  return {
+    id: row.id,
+    projectId: row.project_id,
+    networkId: row.network_id,
+    deviceId: row.device_id,
+    status: row.status,
+    bindingHostId: row.binding_host_id,
+    bindingVifType: row.binding_vif_type,
   }
 }

@@ -6,7 +6,7 @@ import type { Transaction } from '../store/types.js'
 import { conflict, invalidInput } from './common.js'
 import type { NetworkDeps } from './deps.js'
 import { assignFixedIps, releaseFixedIps } from './port-ips.js'
-import { loadFixedIps, type PortRow, visiblePort } from './port-rows.js'
+import { loadFixedIps, type PortRow, portEvent, visiblePort } from './port-rows.js'
 import type { RouterInterfaceInfo } from './records.js'
 import {
   checkInterfacePort,
@@ -15,7 +15,7 @@ import {
   refuseDuplicateSubnets,
   refuseInterfaceInUse,
 } from './router-interface-checks.js'
-import { deleteServicePorts, insertServicePort, portById, portEvent } from './router-ports.js'
+import { deleteServicePorts, insertServicePort, portById } from './router-ports.js'
 import { ROUTER_INTERFACE, type RouterRow, routerIps, routerPortStatus } from './router-rows.js'
 import { visibleSubnet } from './subnet-rows.js'
 

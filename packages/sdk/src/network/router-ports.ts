@@ -3,7 +3,7 @@ import type { NetworkDeps } from './deps.js'
 import './events.js'
 import { deletePortRows, insertPort } from './port-insert.js'
 import type { FixedIpRequest } from './port-ips.js'
-import type { PortRow } from './port-rows.js'
+import { type PortRow, portEvent } from './port-rows.js'
 import { ROUTER_GATEWAY, ROUTER_INTERFACE, routerPortStatus } from './router-rows.js'
 
 // The ports routers and floating IPs own. They are made through the same insertPort as any port (MAC, addresses
@@ -20,24 +20,6 @@ export interface ServicePortSpec {
   /** Undefined: automatic addresses. */
   fixedIps?: readonly FixedIpRequest[]
   status: 'ACTIVE' | 'DOWN'
-}
-
-/** The payload of a `network.port.*` event. */
-export function portEvent(
-  row: Pick<
-    PortRow,
-    'id' | 'project_id' | 'network_id' | 'device_id' | 'status' | 'binding_host_id' | 'binding_vif_type'
-  >,
-) {
-  return {
-    id: row.id,
-    projectId: row.project_id,
-    networkId: row.network_id,
-    deviceId: row.device_id,
-    status: row.status,
-    bindingHostId: row.binding_host_id,
-    bindingVifType: row.binding_vif_type,
-  }
 }
 
 /** Makes a port owned by a router or floating IP, inside `tx`: no port security, no groups. */

@@ -1,7 +1,7 @@
 import type { Selectable } from 'kysely'
 import type { RequestContext } from '../core/context.js'
 import type { Db, Transaction } from '../store/types.js'
-import { bool, isAdmin, json, loadTags, notFound } from './common.js'
+import { bool, json, loadTags, notFound, whereVisible } from './common.js'
 import type { NetworkDeps } from './deps.js'
 import { loadFixedIps } from './port-rows.js'
 import type { Router } from './records.js'
@@ -24,7 +24,7 @@ export const ROUTER_SORT_KEYS = ['name', 'project_id', 'admin_state_up', 'create
 
 function routerQuery(db: Db, ctx: RequestContext, id: string) {
   const qb = db.selectFrom('net_routers').selectAll().where('id', '=', id)
-  return isAdmin(ctx) ? qb : qb.where('project_id', '=', ctx.projectId ?? '')
+  return whereVisible(qb, ctx)
 }
 
 /** The router `id` if `ctx` may see it (its project's; any for admins), else NOT_FOUND. */

@@ -2,31 +2,25 @@ import { isoTime } from '../core/clock.js'
 import type { RequestContext } from '../core/context.js'
 import { parseOrThrow } from '../core/errors.js'
 import { newId } from '../core/ids.js'
-import { paginate } from '../core/pagination.js'
 import { casUpdate, newResourceColumns } from '../store/cas.js'
 import type { NetworkApi } from './api.js'
-import { applyCommonFilters, conflict, isAdmin, resourceProject, writeTags } from './common.js'
+import { conflict, resourceProject, writeTags } from './common.js'
 import type { NetworkDeps } from './deps.js'
 import { applyGateway } from './router-gateway.js'
 import { addInterface, removeInterface } from './router-interfaces.js'
+import { routerListApi } from './router-list.js'
 import { setRouterPortsStatus } from './router-ports.js'
 import { checkRouterRoutes } from './router-routes.js'
 import {
   lockRouter,
   ROUTER_INTERFACE,
-  ROUTER_SORT_KEYS,
   type RouterRow,
   routerHosts,
   routerTarget,
   toRouters,
   visibleRouter,
 } from './router-rows.js'
-import {
-  RouterCreateSchema,
-  RouterFilterSchema,
-  RouterInterfaceSchema,
-  RouterUpdateSchema,
-} from './router-schemas.js'
+import { RouterCreateSchema, RouterInterfaceSchema, RouterUpdateSchema } from './router-schemas.js'
 
 type RoutersApi = Pick<
   NetworkApi,
@@ -112,27 +106,7 @@ export function routersApi(deps: NetworkDeps): RoutersApi {
       return (await toRouters(store.db, [row]))[0]!
     },
 
-    async listRouters(ctx, input = {}) {
-      const { limit, marker, sortKey, sortDir, ...rest } = input
-      const filters = parseOrThrow(
-        RouterFilterSchema.omit({ limit: true, marker: true, sortKey: true, sortDir: true }),
-        rest,
-        'router filters',
-      )
-      let qb = applyCommonFilters(store.db.selectFrom('net_routers').selectAll(), 'net_routers', filters)
-      if (!isAdmin(ctx)) qb = qb.where('project_id', '=', ctx.projectId ?? '')
-      if (filters.adminStateUp !== undefined)
-        qb = qb.where('admin_state_up', '=', filters.adminStateUp ? 1 : 0)
-      // Every router is ACTIVE: no other status matches.
-      if (filters.status !== undefined && filters.status !== 'ACTIVE') qb = qb.where('id', '=', '')
-      const page = await paginate(
-        qb,
-        'net_routers',
-        { limit, marker, sortKey, sortDir },
-        { sortable: ROUTER_SORT_KEYS },
-      )
-      return { items: await toRouters(store.db, page.items), next: page.next }
-    },
+    ...routerListApi(deps),
 
     async updateRouter(ctx, id, patch) {
       const body = parseOrThrow(RouterUpdateSchema, patch, 'router update')

@@ -4,7 +4,7 @@ import { paginate } from '../core/pagination.js'
 import { casUpdate } from '../store/cas.js'
 import type { Transaction } from '../store/types.js'
 import type { NetworkApi } from './api.js'
-import { applyCommonFilters, conflict, isAdmin, resourceProject, writeTags } from './common.js'
+import { applyCommonFilters, conflict, isAdmin, resourceProject, whereVisible, writeTags } from './common.js'
 import { ensureDefaultGroup, ensureDefaultGroupOf, insertGroup, listedProject } from './default-group.js'
 import type { NetworkDeps } from './deps.js'
 import './events.js'
@@ -116,7 +116,7 @@ export function securityGroupsApi(
         'net_security_groups',
         filters,
       )
-      if (!isAdmin(ctx)) qb = qb.where('project_id', '=', ctx.projectId ?? '')
+      qb = whereVisible(qb, ctx)
       if (filters.stateful !== undefined) qb = qb.where('stateful', '=', filters.stateful ? 1 : 0)
       const page = await paginate(
         qb,

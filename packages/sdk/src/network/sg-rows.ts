@@ -2,7 +2,7 @@ import type { Selectable } from 'kysely'
 import type { RequestContext } from '../core/context.js'
 import type { PolicyTarget } from '../core/policy.js'
 import type { Db } from '../store/types.js'
-import { bool, isAdmin, loadTags, notFound } from './common.js'
+import { bool, isAdmin, loadTags, notFound, whereVisible } from './common.js'
 import type { SecurityGroup, SecurityGroupRule } from './records.js'
 import type { NetSecurityGroupRulesTable, NetSecurityGroupsTable } from './tables.js'
 
@@ -18,9 +18,8 @@ export function groupTarget(row: Pick<GroupRow, 'project_id'>): PolicyTarget {
 
 /** The group `id` if `ctx` may see it (its project's; any for admins), else NOT_FOUND. */
 export async function visibleGroup(db: Db, ctx: RequestContext, id: string): Promise<GroupRow> {
-  let qb = db.selectFrom('net_security_groups').selectAll().where('id', '=', id)
-  if (!isAdmin(ctx)) qb = qb.where('project_id', '=', ctx.projectId ?? '')
-  const row = await qb.executeTakeFirst()
+  const qb = db.selectFrom('net_security_groups').selectAll().where('id', '=', id)
+  const row = await whereVisible(qb, ctx).executeTakeFirst()
   if (!row) throw notFound('security_group', id)
   return row
 }

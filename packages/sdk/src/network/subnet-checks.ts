@@ -126,3 +126,19 @@ export function checkRoutes(
   if (new Set(keys).size !== keys.length) throw invalidInput('Duplicate hostroute in the list.', path)
   return out
 }
+
+/** The IPv6 modes: none on IPv4; RA and address mode, when both are given, must agree. */
+export function checkIpv6Modes(version: 4 | 6, address?: string, ra?: string): void {
+  if (version === 4 && (address !== undefined || ra !== undefined)) {
+    throw invalidInput(
+      'ipv6_ra_mode or ipv6_address_mode cannot be set when ip_version is 4',
+      'ipv6AddressMode',
+    )
+  }
+  if (address !== undefined && ra !== undefined && address !== ra) {
+    throw invalidInput(
+      `ipv6_ra_mode set to '${ra}' with ipv6_address_mode set to '${address}' is not valid.`,
+      'ipv6RaMode',
+    )
+  }
+}

@@ -2,7 +2,7 @@ import type { Selectable } from 'kysely'
 import type { RequestContext } from '../core/context.js'
 import type { PolicyTarget } from '../core/policy.js'
 import type { Db, Transaction } from '../store/types.js'
-import { bool, invalidInput, isAdmin, json, loadTags, notFound } from './common.js'
+import { bool, invalidInput, json, loadTags, notFound, whereVisible } from './common.js'
 import { lockName } from './locks.js'
 import type { SubnetPool } from './records.js'
 import type { NetSubnetPoolsTable } from './tables.js'
@@ -17,11 +17,8 @@ export function subnetPoolTarget(row: Pick<SubnetPoolRow, 'project_id' | 'shared
 
 /** The pool `id` if `ctx` may see it (its own or shared; any for admins), else NOT_FOUND. */
 export async function visibleSubnetPool(db: Db, ctx: RequestContext, id: string): Promise<SubnetPoolRow> {
-  let qb = db.selectFrom('net_subnet_pools').selectAll().where('id', '=', id)
-  if (!isAdmin(ctx)) {
-    qb = qb.where((eb) => eb.or([eb('project_id', '=', ctx.projectId ?? ''), eb('shared', '=', 1)]))
-  }
-  const row = await qb.executeTakeFirst()
+  const qb = db.selectFrom('net_subnet_pools').selectAll().where('id', '=', id)
+  const row = await whereVisible(qb, ctx, ['shared']).executeTakeFirst()
   if (!row) throw notFound('subnetpool', id)
   return row
 }

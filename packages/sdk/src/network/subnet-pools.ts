@@ -4,7 +4,7 @@ import { newId } from '../core/ids.js'
 import { paginate } from '../core/pagination.js'
 import { casUpdate, newResourceColumns } from '../store/cas.js'
 import type { NetworkApi } from './api.js'
-import { applyCommonFilters, bool, isAdmin, json, resourceProject, writeTags } from './common.js'
+import { applyCommonFilters, bool, json, resourceProject, whereVisible, writeTags } from './common.js'
 import type { NetworkDeps } from './deps.js'
 import './events.js'
 import { lockRows } from './locks.js'
@@ -94,9 +94,7 @@ export function subnetPoolsApi(
         'net_subnet_pools',
         filters,
       )
-      if (!isAdmin(ctx)) {
-        qb = qb.where((eb) => eb.or([eb('project_id', '=', ctx.projectId ?? ''), eb('shared', '=', 1)]))
-      }
+      qb = whereVisible(qb, ctx, ['shared'])
       if (filters.ipVersion !== undefined) qb = qb.where('ip_version', '=', filters.ipVersion)
       if (filters.shared !== undefined) qb = qb.where('shared', '=', filters.shared ? 1 : 0)
       if (filters.isDefault !== undefined) qb = qb.where('is_default', '=', filters.isDefault ? 1 : 0)

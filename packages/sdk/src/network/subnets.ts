@@ -1,28 +1,19 @@
 import { isoTime } from '../core/clock.js'
 import { parseOrThrow } from '../core/errors.js'
 import { newId } from '../core/ids.js'
-import { paginate } from '../core/pagination.js'
 import { casUpdate, newResourceColumns } from '../store/cas.js'
 import type { Transaction } from '../store/types.js'
 import type { NetworkApi } from './api.js'
 import { type Cidr, overlaps, parseCidr } from './cidr.js'
-import {
-  anyOf,
-  applyCommonFilters,
-  conflict,
-  invalidInput,
-  isAdmin,
-  json,
-  resourceProject,
-  writeTags,
-} from './common.js'
+import { conflict, invalidInput, json, resourceProject, writeTags } from './common.js'
 import type { NetworkDeps } from './deps.js'
 import { dhcpSubnetsChanged } from './dhcp-ports.js'
-import { initFreeRanges, rebuildFreeRanges } from './ipam.js'
+import { initFreeRanges, rebuildFreeRanges } from './ipam-ranges.js'
 import { networkTarget, visibleNetwork } from './network-rows.js'
-import { SubnetCreateSchema, SubnetFilterSchema, SubnetUpdateSchema } from './schemas.js'
+import { SubnetCreateSchema, SubnetUpdateSchema } from './schemas.js'
 import {
   checkGateway,
+  checkIpv6Modes,
   checkNameservers,
   checkPools,
   checkRoutes,
@@ -31,19 +22,11 @@ import {
   type Range,
 } from './subnet-checks.js'
 import { deleteSubnetRows } from './subnet-delete.js'
+import { subnetListApi } from './subnet-list.js'
 import { cidrFromPool } from './subnet-pools.js'
 import { type SubnetRow, toSubnets, visibleSubnet } from './subnet-rows.js'
 
-/** Columns subnets may be sorted by. */
-export const SUBNET_SORT_KEYS = [
-  'name',
-  'project_id',
-  'network_id',
-  'ip_version',
-  'cidr',
-  'created_at',
-  'updated_at',
-]
+export { SUBNET_SORT_KEYS } from './subnet-list.js'
 
 /** Refuses a CIDR that overlaps another subnet of the same network (Neutron: 400). */
 async function refuseOverlap(tx: Transaction, networkId: string, cidr: Cidr, except?: string) {
@@ -59,21 +42,6 @@ async function refuseOverlap(tx: Transaction, networkId: string, cidr: Cidr, exc
         'cidr',
       )
     }
-  }
-}
-
-function checkIpv6Modes(version: 4 | 6, address?: string, ra?: string) {
-  if (version === 4 && (address !== undefined || ra !== undefined)) {
-    throw invalidInput(
-      'ipv6_ra_mode or ipv6_address_mode cannot be set when ip_version is 4',
-      'ipv6AddressMode',
-    )
-  }
-  if (address !== undefined && ra !== undefined && address !== ra) {
-    throw invalidInput(
-      `ipv6_ra_mode set to '${ra}' with ipv6_address_mode set to '${address}' is not valid.`,
-      'ipv6RaMode',
-    )
   }
 }
 
@@ -141,42 +109,7 @@ export function subnetsApi(
       return (await toSubnets(store.db, [row]))[0]!
     },
 
-    async listSubnets(ctx, input = {}) {
-      const { limit, marker, sortKey, sortDir, ...rest } = input
-      const filters = parseOrThrow(
-        SubnetFilterSchema.omit({ limit: true, marker: true, sortKey: true, sortDir: true }),
-        rest,
-        'subnet filters',
-      )
-      let qb = applyCommonFilters(store.db.selectFrom('net_subnets').selectAll(), 'net_subnets', filters)
-      if (!isAdmin(ctx)) {
-        qb = qb.where((eb) =>
-          eb.or([
-            eb('project_id', '=', ctx.projectId ?? ''),
-            eb.exists(
-              eb
-                .selectFrom('net_networks')
-                .select('net_networks.id')
-                .whereRef('net_networks.id', '=', 'net_subnets.network_id')
-                .where('net_networks.shared', '=', 1),
-            ),
-          ]),
-        )
-      }
-      if (filters.networkId !== undefined) qb = qb.where('network_id', 'in', anyOf(filters.networkId))
-      if (filters.ipVersion !== undefined) qb = qb.where('ip_version', '=', filters.ipVersion)
-      if (filters.cidr !== undefined) qb = qb.where('cidr', '=', filters.cidr)
-      if (filters.gatewayIp !== undefined) qb = qb.where('gateway_ip', '=', filters.gatewayIp)
-      if (filters.enableDhcp !== undefined) qb = qb.where('enable_dhcp', '=', filters.enableDhcp ? 1 : 0)
-      if (filters.subnetpoolId !== undefined) qb = qb.where('subnetpool_id', '=', filters.subnetpoolId)
-      const page = await paginate(
-        qb,
-        'net_subnets',
-        { limit, marker, sortKey, sortDir },
-        { sortable: SUBNET_SORT_KEYS },
-      )
-      return { items: await toSubnets(store.db, page.items), next: page.next }
-    },
+    ...subnetListApi(deps),
 
     async updateSubnet(ctx, id, patch) {
       const body = parseOrThrow(SubnetUpdateSchema, patch, 'subnet update')
