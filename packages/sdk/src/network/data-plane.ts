@@ -2,7 +2,7 @@ import type { EventBus } from '../core/events.js'
 import type { Db, Store, Transaction } from '../store/types.js'
 import { buildHostState } from './host-state.js'
 import type { NetworkServiceConfig } from './options.js'
-import type { NetworkDriver } from './spi.js'
+import type { NetworkDriver, NetworkHost } from './spi.js'
 
 // The bridge between records and hosts. Changes mark hosts dirty once their transaction commits; one runner per
 // host rebuilds that host's whole state from the store and hands it to the driver, so several quick changes
@@ -21,6 +21,7 @@ export class DataPlane {
   readonly enabled: boolean
   private readonly dirty = new Set<string>()
   private readonly running = new Map<string, Promise<void>>()
+  private hosts: Promise<NetworkHost[]> | undefined
 
   constructor(
     private readonly deps: {
@@ -36,7 +37,24 @@ export class DataPlane {
   /** The host running DHCP servers and routers. */
   async gatewayHost(): Promise<string | undefined> {
     if (this.deps.config.gatewayHost) return this.deps.config.gatewayHost
-    return (await this.deps.driver.listHosts())[0]?.name
+    return (await this.knownHosts().catch(() => []))[0]?.name
+  }
+
+  /**
+   * The driver's hosts, asked once and then remembered: records are written inside transactions that must not
+   * fail because a host is unreachable (its ports' bindings fail instead). `forget()` asks again.
+   */
+  async knownHosts(): Promise<NetworkHost[]> {
+    this.hosts ??= this.deps.driver.listHosts().catch((error: unknown) => {
+      this.hosts = undefined
+      throw error
+    })
+    return this.hosts
+  }
+
+  /** Forgets the remembered host list (resync asks the driver again). */
+  forget(): void {
+    this.hosts = undefined
   }
 
   /** Hosts where any of the networks is present: those with bound ports on it, and the gateway host. */
@@ -124,7 +142,7 @@ export class DataPlane {
 
   private async applyOnce(host: string): Promise<number> {
     try {
-      const state = await buildHostState(this.deps.store.db, host, this, this.deps.driver)
+      const state = await buildHostState(this.deps.store.db, host, this)
       const result = await this.deps.driver.applyHost(state)
       await this.recordBindings(
         host,

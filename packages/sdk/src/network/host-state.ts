@@ -2,7 +2,7 @@ import type { Db } from '../store/types.js'
 import type { DataPlane } from './data-plane.js'
 import { fixedIpsOf, hostPorts, hostSecurityGroups } from './host-ports.js'
 import { dhcpServers, hostRouters } from './host-services.js'
-import type { HostNetwork, HostState, NetworkDriver, NetworkType } from './spi.js'
+import type { HostNetwork, HostState, NetworkType } from './spi.js'
 
 // The whole desired state of one host, read from the store: the ports bound to it, the networks those ports
 // (and, on the gateway host, DHCP servers and routers) need, with flood lists and security groups.
@@ -58,10 +58,9 @@ async function hostNetworks(
 export async function buildHostState(
   db: Db,
   host: string,
-  plane: Pick<DataPlane, 'gatewayHost'>,
-  driver: NetworkDriver,
+  plane: Pick<DataPlane, 'gatewayHost' | 'knownHosts'>,
 ): Promise<HostState> {
-  const hosts = await driver.listHosts()
+  const hosts = await plane.knownHosts()
   const tunnel = new Map(hosts.map((h) => [h.name, h.tunnelIp]))
   const gatewayName = await plane.gatewayHost()
   const isGateway = gatewayName === host

@@ -1,6 +1,7 @@
 import { parseOrThrow } from '../core/errors.js'
+import type { Transaction } from '../store/types.js'
 import type { NetworkApi } from './api.js'
-import { bool, resourceProject } from './common.js'
+import { bool, conflict, resourceProject } from './common.js'
 import { ensureDefaultGroup } from './default-group.js'
 import type { NetworkDeps } from './deps.js'
 import { lockRows } from './locks.js'
@@ -8,8 +9,27 @@ import { visibleNetwork } from './network-rows.js'
 import { portHosts, rereadPort, stateOnlyBinding } from './port-binding.js'
 import { checkAddressPairs, checkGroups } from './port-checks.js'
 import { insertPort } from './port-insert.js'
-import { portEvent, portRecord } from './port-rows.js'
+import { portEvent, portRecord, toPorts } from './port-rows.js'
 import { PortCreateSchema } from './port-schemas.js'
+import type { Port } from './records.js'
+
+/**
+ * The port a replayed create made already: the same id on the same network and project. The same id anywhere
+ * else is a CONFLICT, never someone else's port.
+ */
+async function replayed(
+  tx: Transaction,
+  id: string,
+  networkId: string,
+  projectId: string,
+): Promise<Port | undefined> {
+  const row = await tx.db.selectFrom('net_ports').selectAll().where('id', '=', id).executeTakeFirst()
+  if (!row) return undefined
+  if (row.network_id !== networkId || row.project_id !== projectId) {
+    throw conflict('PortExists', `A port with id ${id} already exists.`)
+  }
+  return (await toPorts(tx.db, [row]))[0]
+}
 
 /** Creating a port: policy per field, quota, port security and groups, then addresses, MAC and binding. */
 export function portCreateApi(deps: NetworkDeps): Pick<NetworkApi, 'createPort'> {
@@ -35,6 +55,10 @@ export function portCreateApi(deps: NetworkDeps): Pick<NetworkApi, 'createPort'>
         if (body.deviceOwner !== undefined) policy.enforce(ctx, 'network:create_port:device_owner', target)
         if (body.portSecurityEnabled !== undefined)
           policy.enforce(ctx, 'network:create_port:port_security_enabled', target)
+        if (body.id !== undefined) {
+          const made = await replayed(tx, body.id, network.id, projectId)
+          if (made) return made
+        }
         await deps.quotas.check(tx, projectId, { port: 1 })
         const portSecurity =
           body.portSecurityEnabled ?? (bool(network.port_security) && !owner.startsWith('network:'))

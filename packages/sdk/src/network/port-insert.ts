@@ -15,6 +15,8 @@ import type { FixedIp } from './records.js'
 
 /** What a new port is made of; defaults as Neutron's. */
 export interface PortSpec {
+  /** A caller-chosen id; default a new UUID. */
+  id?: string
   projectId: string
   name?: string
   description?: string
@@ -59,7 +61,7 @@ export async function insertPort(
   network: Pick<NetworkRow, 'id'>,
   spec: PortSpec,
 ): Promise<{ row: PortRow; fixedIps: FixedIp[] }> {
-  const id = newId<'port'>()
+  const id = spec.id ?? newId<'port'>()
   let mac = spec.macAddress
   if (mac !== undefined && (await macTaken(tx, network.id, mac))) {
     throw conflict(

@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { idSchema } from '../core/ids.js'
 import { commonFilterSchema, networkTagSchema } from './schemas.js'
 
 const name = z.string().max(255)
@@ -25,6 +26,11 @@ export const addressPairSchema = z.strictObject({
 
 /** What `createPort` accepts. Binding fields are for administrators (and Compute, acting as one). */
 export const PortCreateSchema = z.strictObject({
+  /**
+   * A caller-chosen id (a UUID) makes the create idempotent: the same request replayed — after a timeout, or by a
+   * durable task resumed after a crash — returns the port the first one made instead of making a second.
+   */
+  id: idSchema<'port'>().optional(),
   networkId: z.string().min(1),
   name: name.optional(),
   description: description.optional(),
@@ -50,6 +56,7 @@ export type PortCreate = z.input<typeof PortCreateSchema>
 
 /** What `updatePort` accepts. A new `fixedIps` list replaces the old one (kept addresses stay). */
 export const PortUpdateSchema = PortCreateSchema.omit({
+  id: true,
   networkId: true,
   projectId: true,
   tags: true,

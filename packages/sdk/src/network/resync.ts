@@ -6,7 +6,8 @@ export function resyncApi(deps: NetworkDeps): Pick<NetworkApi, 'resync'> {
   return {
     async resync(ctx, hosts) {
       deps.policy.enforce(ctx, 'network:resync', {})
-      const names = hosts ?? (await deps.driver.listHosts()).map((host) => host.name)
+      deps.dataPlane.forget()
+      const names = hosts ?? (await deps.dataPlane.knownHosts()).map((host) => host.name)
       if (!deps.dataPlane.enabled) return names.map((host) => ({ host, changes: 0 }))
       const out: { host: string; changes: number }[] = []
       // One host at a time, each rebuilt from the store, so the report names the changes each needed.
