@@ -54,7 +54,9 @@ describe('the data plane behind cloud.network', () => {
 
   it('fails bindings while the driver is unreachable and recovers them on resync', async () => {
     const failures: string[] = []
-    f.cloud.events.on('network.host.sync_failed', (event) => failures.push(event.host))
+    f.cloud.events.on('network.host.sync_failed', (event) => {
+      failures.push(event.host)
+    })
     await f.cloud.network.createPort(f.admin, { networkId, bindingHostId: 'hv1' }) // the host list is known from now
     driver.setUnavailable(true)
     const port = await f.cloud.network.createPort(f.admin, { networkId, bindingHostId: 'hv2' })
