@@ -9,13 +9,13 @@ export const VXLAN_NEEDS = ['iproute2', 'vxlan', 'iptables', 'ipset', 'dnsmasq']
 
 /**
  * One line saying what the network driver does, read off the driver itself so it cannot drift from the code:
- * `state-only: state only — no data plane (packets do not flow)`, or `vxlan: data plane (packets flow between
- * ports)`.
+ * `records only, no data plane: packets do not flow (driver state-only)`, or `data plane: packets flow between
+ * ports (driver vxlan)`.
  */
 export function describeNetworkDriver(driver: Pick<NetworkDriver, 'name' | 'capabilities'>): string {
   return driver.capabilities.dataPlane
-    ? `${driver.name}: data plane (packets flow between ports)`
-    : `${driver.name}: state only — no data plane (packets do not flow)`
+    ? `data plane: packets flow between ports (driver ${driver.name})`
+    : `records only, no data plane: packets do not flow (driver ${driver.name})`
 }
 
 /** Whether this machine has what the vxlan driver needs, as a clause to append to the driver's line. */

@@ -52,7 +52,7 @@ describe('nubis serve', () => {
     expect(cli.stdout()).toContain(`port ${port} (from the command line)`)
     expect(cli.stdout()).toContain('simulated hypervisor')
     expect(cli.stdout()).toContain(
-      'network      state-only: state only — no data plane (packets do not flow)',
+      'network      records only, no data plane: packets do not flow (driver state-only)',
     )
     expect(cli.stdout()).toContain(`Network (Neutron v2.0) at ${url}/network`)
 
@@ -177,7 +177,7 @@ describe('nubis doctor', () => {
     const lines = result.stdout.trimEnd().split('\n')
     expect(lines).toHaveLength(PROBES.length + 2)
     expect(lines.at(-1)).toMatch(
-      /^ {2}network driver of nubis serve: state-only: state only — no data plane \(packets do not flow\); the vxlan driver/,
+      /^ {2}network driver of nubis serve: records only, no data plane: packets do not flow \(driver state-only\); the vxlan driver/,
     )
   })
 })
