@@ -38,7 +38,7 @@ async function addressTaken(tx: Transaction, subnet: IpamSubnet, ip: string): Pr
 export function eui64(prefix: bigint, mac: string): bigint {
   const bytes = mac.split(':').map((part) => Number.parseInt(part, 16))
   const id = [bytes[0]! ^ 0x02, bytes[1]!, bytes[2]!, 0xff, 0xfe, bytes[3]!, bytes[4]!, bytes[5]!]
-  return id.reduce((value, byte) => (value << 8n) | BigInt(byte), prefix)
+  return prefix | id.reduce((value, byte) => (value << 8n) | BigInt(byte), 0n)
 }
 
 function randomIn(range: { first: bigint; last: bigint }): bigint {

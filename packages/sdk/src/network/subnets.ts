@@ -160,13 +160,18 @@ export function subnetsApi(
       await store.transaction(async (tx) => {
         const { row, target } = await visibleSubnet(tx.db, ctx, id)
         policy.enforce(ctx, 'network:delete_subnet', target)
-        const inUse = await tx.db
+        // Addresses a port gets by itself (SLAAC, DHCPv6 stateless) go with the subnet, as in Neutron; only
+        // router interfaces hold such a subnet. Any other subnet is held by every port but the DHCP one.
+        const automatic = row.ipv6_address_mode === 'slaac' || row.ipv6_address_mode === 'dhcpv6-stateless'
+        let holders = tx.db
           .selectFrom('net_ip_allocations')
           .innerJoin('net_ports', 'net_ports.id', 'net_ip_allocations.port_id')
           .select('net_ports.id')
           .where('net_ip_allocations.subnet_id', '=', id)
-          .where('net_ports.device_owner', '!=', 'network:dhcp')
-          .executeTakeFirst()
+        holders = automatic
+          ? holders.where('net_ports.device_owner', '=', 'network:router_interface')
+          : holders.where('net_ports.device_owner', '!=', 'network:dhcp')
+        const inUse = await holders.executeTakeFirst()
         if (inUse) {
           throw conflict(
             'SubnetInUse',

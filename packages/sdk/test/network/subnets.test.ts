@@ -76,3 +76,16 @@ describe('subnets', () => {
     })
   })
 })
+
+describe('IPv6 subnets', () => {
+  it('give ports SLAAC addresses from their MAC, which go with the subnet when it is deleted', async () => {
+    const v6 = await subnet('fd00:9::/64', { ipv6AddressMode: 'slaac', ipv6RaMode: 'slaac' })
+    const port = await f.cloud.network.createPort(f.alice, { networkId, macAddress: 'fa:16:3e:00:00:01' })
+    expect(port.fixedIps).toEqual([{ subnetId: v6.id, ipAddress: 'fd00:9::f816:3eff:fe00:1' }])
+    await f.cloud.network.deleteSubnet(f.alice, v6.id)
+    expect((await f.cloud.network.getPort(f.alice, port.id)).fixedIps).toEqual([])
+    expect((await errorOf(f.cloud.network.deleteNetwork(f.alice, networkId))).details).toMatchObject({
+      type: 'NetworkInUse',
+    })
+  })
+})
