@@ -80,6 +80,11 @@ describe('Neutron quotas', () => {
     const details = (await f.call('GET', `/v2.0/quotas/${f.opsId}/details`)).json().quota
     expect(details.network).toEqual({ limit: quota.network, used: expect.any(Number), reserved: 0 })
     expect(details.network.used).toBeGreaterThanOrEqual(1)
+    // Tempest's client asks for the old `.json` suffix, and for the defaults a reset goes back to.
+    expect((await f.call('GET', `/v2.0/quotas/${f.opsId}/details.json`)).json().quota).toEqual(details)
+    const defaults = await f.call('GET', `/v2.0/quotas/${f.opsId}/default`)
+    expect(defaults.statusCode, defaults.body).toBe(200)
+    expect(Object.keys(defaults.json().quota).sort()).toEqual(Object.keys(quota).sort())
   })
 
   it('lets administrators change and reset quotas, and enforces them with 409 OverQuota', async () => {

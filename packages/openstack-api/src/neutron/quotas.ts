@@ -79,7 +79,14 @@ export function quotaRoutes(api: FastifyInstance, cloud: Cloud): void {
     return { quota: await limitsOf(cloud, request.params.project_id) }
   })
 
-  api.get<ProjectParams>('/v2.0/quotas/:project_id/details', async (request) => {
+  api.get<ProjectParams>('/v2.0/quotas/:project_id/default', async (request) => {
+    enforce(cloud, request, 'get_quota', request.params.project_id)
+    return {
+      quota: Object.fromEntries(NEUTRON_QUOTAS.map((name) => [name, cloud.quotas.defaultLimit(name)])),
+    }
+  })
+
+  const details = async (request: FastifyRequest<ProjectParams>) => {
     const projectId = request.params.project_id
     enforce(cloud, request, 'get_quota', projectId)
     const usage = await cloud.store.transaction((tx) => cloud.quotas.usage(tx, projectId))
@@ -91,7 +98,10 @@ export function quotaRoutes(api: FastifyInstance, cloud: Cloud): void {
       ]),
     )
     return { quota }
-  })
+  }
+  // Tempest's client asks for `details.json`: Neutron's old format suffix, still accepted there.
+  api.get<ProjectParams>('/v2.0/quotas/:project_id/details', details)
+  api.get<ProjectParams>('/v2.0/quotas/:project_id/details.json', details)
 
   api.put<ProjectParams>('/v2.0/quotas/:project_id', async (request) => {
     const projectId = request.params.project_id

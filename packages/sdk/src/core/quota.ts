@@ -62,6 +62,8 @@ export interface Quota {
   setLimit(db: QuotaDb, projectId: string, resource: string, limit: number): Promise<void>
   /** Drops `projectId`'s overrides (of one resource, or all), back to the defaults. */
   resetLimits(db: QuotaDb, projectId: string, resource?: string): Promise<void>
+  /** The configured default limit of `resource` (`-1`, unlimited, when none is configured). */
+  defaultLimit(resource: string): number
   /** Effective limits of `projectId` for every resource with a default, an override or a counter. */
   getLimits(db: QuotaDb, projectId: string): Promise<Record<string, number>>
   /** Limits and current usage of `projectId` for every registered resource. */
@@ -98,6 +100,7 @@ export function createQuota(options: QuotaOptions = {}): Quota {
   }
 
   return {
+    defaultLimit: (resource) => defaults[resource] ?? -1,
     registerUsage(resource, counter) {
       if (counters.has(resource)) {
         throw new CloudError(
