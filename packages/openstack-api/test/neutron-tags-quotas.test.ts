@@ -106,6 +106,8 @@ describe('Neutron quotas', () => {
     await f.create('networks', 'network', { name: 'dev-1' }, f.devToken)
     const over = await f.call('POST', '/v2.0/networks', { network: { name: 'dev-2' } }, f.devToken)
     expectNeutronError(over, 409, 'OverQuota')
+    // Neutron's words, which clients (Tempest) match on.
+    expect(over.json().NeutronError.message).toBe("Quota exceeded for resources: ['network'].")
 
     const bad = await f.call('PUT', `/v2.0/quotas/${f.devId}`, { quota: { network: -2 } }, f.adminToken)
     expectNeutronError(bad, 400)

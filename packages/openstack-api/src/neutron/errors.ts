@@ -66,6 +66,15 @@ export function neutronErrorType(error: ApiError): string {
   return WEBOB_TYPES[error.status] ?? 'HTTPError'
 }
 
+/** The message as Neutron words it where clients match on it (Tempest does for quotas); else the SDK's. */
+function neutronMessage(error: ApiError): string {
+  const resource = error.details?.resource
+  if (error.code === 'QUOTA_EXCEEDED' && typeof resource === 'string') {
+    return `Quota exceeded for resources: ['${resource}'].`
+  }
+  return error.message
+}
+
 /**
  * Neutron 2.0: `{"NeutronError": {"type": "NetworkNotFound", "message": "…", "detail": ""}}`. Quota errors are
  * 409, as Neutron's `OverQuota` is a `Conflict`; an unsupported input value is 400 (see `neutronErrorType`).
@@ -74,7 +83,7 @@ export const neutronErrors: ErrorFormatter = {
   name: 'neutron',
   statusOverrides: { QUOTA_EXCEEDED: 409 },
   format: (error) => ({
-    body: { NeutronError: { type: neutronErrorType(error), message: error.message, detail: '' } },
+    body: { NeutronError: { type: neutronErrorType(error), message: neutronMessage(error), detail: '' } },
     ...(isUnsupportedInput(error) && { status: 400 }),
   }),
 }
