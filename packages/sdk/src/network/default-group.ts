@@ -1,8 +1,10 @@
+import { sql } from 'kysely'
 import { isoTime } from '../core/clock.js'
 import type { RequestContext } from '../core/context.js'
 import { newId } from '../core/ids.js'
 import { newResourceColumns } from '../store/cas.js'
-import type { Db, Transaction } from '../store/types.js'
+import { preparedStatement } from '../store/prepared.js'
+import type { Db, Dialect, Transaction } from '../store/types.js'
 import { isAdmin } from './common.js'
 import type { NetworkDeps } from './deps.js'
 import './events.js'
@@ -59,15 +61,21 @@ export async function insertGroup(deps: NetworkDeps, tx: Transaction, group: New
 }
 
 /** The id of `projectId`'s default group, if it has one yet. */
-export async function findDefaultGroup(db: Db, projectId: string): Promise<string | undefined> {
-  const row = await db
+export async function findDefaultGroup(
+  target: { db: Db; dialect: Dialect },
+  projectId: string,
+): Promise<string | undefined> {
+  return (await defaultGroupOf(target, projectId)).rows[0]?.id
+}
+
+// Compiled once: every port create with port security looks its project's default group up.
+const defaultGroupOf = preparedStatement((db, projectId: string) =>
+  db
     .selectFrom('net_security_groups')
     .select('id')
     .where('project_id', '=', projectId)
-    .where('is_default', '=', 1)
-    .executeTakeFirst()
-  return row?.id
-}
+    .where('is_default', '=', sql.lit(1)),
+)
 
 /**
  * The id of `projectId`'s `default` group, made in `tx` with Neutron's default rules when missing. Two control
@@ -79,10 +87,10 @@ export async function ensureDefaultGroup(
   tx: Transaction,
   projectId: string,
 ): Promise<string> {
-  const found = await findDefaultGroup(tx.db, projectId)
+  const found = await findDefaultGroup(tx, projectId)
   if (found) return found
   await lockName(tx, `net_security_groups:default:${projectId}`)
-  const raced = await findDefaultGroup(tx.db, projectId)
+  const raced = await findDefaultGroup(tx, projectId)
   if (raced) return raced
   const row = await insertGroup(deps, tx, {
     projectId,
@@ -96,7 +104,7 @@ export async function ensureDefaultGroup(
 
 /** {@link ensureDefaultGroup} for a read path: a write transaction is opened only when the group is missing. */
 export async function ensureDefaultGroupOf(deps: NetworkDeps, projectId: string | undefined): Promise<void> {
-  if (projectId === undefined || (await findDefaultGroup(deps.store.db, projectId))) return
+  if (projectId === undefined || (await findDefaultGroup(deps.store, projectId))) return
   await deps.store.transaction((tx) => ensureDefaultGroup(deps, tx, projectId))
 }
 

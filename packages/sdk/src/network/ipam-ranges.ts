@@ -1,3 +1,5 @@
+import { sql } from 'kysely'
+import { preparedStatement } from '../store/prepared.js'
 import type { Transaction } from '../store/types.js'
 import { parseIp, within } from './cidr.js'
 import { conflict, json } from './common.js'
@@ -72,34 +74,42 @@ export function exhausted(subnet: IpamSubnet) {
 /** Takes the lowest free IPv4 address. Guarded updates make a concurrent taker lose and read again. */
 export async function takeFirstFree(tx: Transaction, subnet: IpamSubnet): Promise<bigint> {
   for (;;) {
-    const range = await tx.db
-      .selectFrom('net_ip_free_ranges')
-      .select(['first_ip', 'last_ip'])
-      .where('subnet_id', '=', subnet.id)
-      .orderBy('first_ip')
-      .limit(1)
-      .executeTakeFirst()
+    const [range] = (await firstRange(tx, subnet.id)).rows
     if (!range) throw exhausted(subnet)
     const first = Number(range.first_ip)
     const last = Number(range.last_ip)
-    const guard = tx.db
-      .updateTable('net_ip_free_ranges')
-      .where('subnet_id', '=', subnet.id)
-      .where('first_ip', '=', first)
-      .where('last_ip', '=', last)
     const result =
       first === last
-        ? await tx.db
-            .deleteFrom('net_ip_free_ranges')
-            .where('subnet_id', '=', subnet.id)
-            .where('first_ip', '=', first)
-            .where('last_ip', '=', last)
-            .executeTakeFirst()
-        : await guard.set({ first_ip: first + 1 }).executeTakeFirst()
-    const changed = 'numDeletedRows' in result ? result.numDeletedRows : result.numUpdatedRows
-    if (changed === 1n) return BigInt(first)
+        ? await dropRange(tx, subnet.id, first, last)
+        : await shrinkRange(tx, first + 1, subnet.id, first, last)
+    if (result.numAffectedRows === 1n) return BigInt(first)
   }
 }
+
+// The statements of takeFirstFree, compiled once: they run on every automatic allocation.
+const firstRange = preparedStatement((db, subnetId: string) =>
+  db
+    .selectFrom('net_ip_free_ranges')
+    .select(['first_ip', 'last_ip'])
+    .where('subnet_id', '=', subnetId)
+    .orderBy('first_ip')
+    .limit(sql.lit(1)),
+)
+const dropRange = preparedStatement((db, subnetId: string, first: number, last: number) =>
+  db
+    .deleteFrom('net_ip_free_ranges')
+    .where('subnet_id', '=', subnetId)
+    .where('first_ip', '=', first)
+    .where('last_ip', '=', last),
+)
+const shrinkRange = preparedStatement((db, next: number, subnetId: string, first: number, last: number) =>
+  db
+    .updateTable('net_ip_free_ranges')
+    .set({ first_ip: next })
+    .where('subnet_id', '=', subnetId)
+    .where('first_ip', '=', first)
+    .where('last_ip', '=', last),
+)
 
 /** Takes `ip` out of whichever free range holds it (if any), splitting the range. */
 export async function carve(tx: Transaction, subnet: IpamSubnet, ip: bigint): Promise<void> {

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto'
+import { preparedStatement } from '../store/prepared.js'
 import type { Transaction } from '../store/types.js'
 import { type Cidr, formatIp, parseCidr, parseIp, within } from './cidr.js'
 import { conflict, invalidInput } from './common.js'
@@ -16,12 +17,17 @@ export type IpamSubnet = Pick<
 >
 
 async function record(tx: Transaction, subnet: IpamSubnet, ip: string, portId: string): Promise<string> {
-  await tx.db
-    .insertInto('net_ip_allocations')
-    .values({ subnet_id: subnet.id, ip_address: ip, port_id: portId, network_id: subnet.network_id })
-    .execute()
+  await insertAllocation(tx, subnet.id, ip, portId, subnet.network_id)
   return ip
 }
+
+// Compiled once: it runs for every address handed out.
+const insertAllocation = preparedStatement(
+  (db, subnetId: string, ip: string, portId: string, networkId: string) =>
+    db
+      .insertInto('net_ip_allocations')
+      .values({ subnet_id: subnetId, ip_address: ip, port_id: portId, network_id: networkId }),
+)
 
 /** Whether a port holds address `ip` (as text) of `subnet`. */
 async function addressTaken(tx: Transaction, subnet: IpamSubnet, ip: string): Promise<boolean> {

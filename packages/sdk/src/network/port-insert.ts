@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { isoTime } from '../core/clock.js'
 import { newId } from '../core/ids.js'
 import { newResourceColumns } from '../store/cas.js'
+import { preparedStatement } from '../store/prepared.js'
 import type { Transaction } from '../store/types.js'
 import { conflict, invalidInput, writeTags } from './common.js'
 import type { NetworkDeps } from './deps.js'
@@ -45,14 +46,13 @@ async function freeMac(deps: NetworkDeps, tx: Transaction, networkId: string): P
 }
 
 async function macTaken(tx: Transaction, networkId: string, mac: string): Promise<boolean> {
-  const row = await tx.db
-    .selectFrom('net_ports')
-    .select('id')
-    .where('network_id', '=', networkId)
-    .where('mac_address', '=', mac)
-    .executeTakeFirst()
-  return row !== undefined
+  return (await portWithMac(tx, networkId, mac)).rows.length > 0
 }
+
+// Compiled once: every port create checks its new MAC.
+const portWithMac = preparedStatement((db, networkId: string, mac: string) =>
+  db.selectFrom('net_ports').select('id').where('network_id', '=', networkId).where('mac_address', '=', mac),
+)
 
 /** Inserts a port on `network` with its MAC, addresses and security groups, inside `tx`. */
 export async function insertPort(

@@ -1,3 +1,4 @@
+import { preparedStatement } from '../store/prepared.js'
 import type { Transaction } from '../store/types.js'
 import { parseCidr, parseIp, within } from './cidr.js'
 import { invalidInput } from './common.js'
@@ -14,14 +15,18 @@ export interface FixedIpRequest {
 }
 
 async function networkSubnets(tx: Transaction, networkId: string): Promise<IpamSubnet[]> {
-  return tx.db
+  return (await subnetsOf(tx, networkId)).rows
+}
+
+// Compiled once: every port create reads its network's subnets.
+const subnetsOf = preparedStatement((db, networkId: string) =>
+  db
     .selectFrom('net_subnets')
     .select(['id', 'network_id', 'ip_version', 'cidr', 'allocation_pools', 'ipv6_address_mode', 'gateway_ip'])
     .where('network_id', '=', networkId)
     .orderBy('created_at')
-    .orderBy('id')
-    .execute()
-}
+    .orderBy('id'),
+)
 
 /** The subnet a request names, or the one holding its address; `INVALID` when it is not on the network. */
 function subnetFor(subnets: IpamSubnet[], request: FixedIpRequest, networkId: string): IpamSubnet {
