@@ -1,9 +1,10 @@
 import { z } from 'zod'
 import type { RequestContext } from '../core/context.js'
-import { parseOrThrow } from '../core/errors.js'
+import { CloudError, parseOrThrow } from '../core/errors.js'
 import type { NetworkApi, TaggableResource } from './api.js'
 import { isAdmin, notFound, writeTags } from './common.js'
 import type { NetworkDeps } from './deps.js'
+import { visibleNetwork } from './network-rows.js'
 import { networkTagSchema } from './schemas.js'
 
 const TABLES = {
@@ -31,8 +32,11 @@ async function ownedResource(deps: NetworkDeps, ctx: RequestContext, type: Tagga
     .executeTakeFirst()
   if (!row) throw notFound(type, id)
   if (!isAdmin(ctx) && row.project_id !== ctx.projectId) {
-    if (type === 'network')
-      await deps.policy.enforce(ctx, 'network:update_network', { project_id: row.project_id })
+    // Another project's network the caller can see (shared, external) is forbidden to tag; any other is not found.
+    if (type === 'network') {
+      await visibleNetwork(deps.store.db, ctx, id)
+      throw new CloudError('FORBIDDEN', `Tags of network ${id} belong to its project.`)
+    }
     throw notFound(type, id)
   }
   return row
@@ -70,10 +74,7 @@ export function tagsApi(deps: NetworkDeps): Pick<NetworkApi, 'setTags' | 'addTag
       await ownedResource(deps, ctx, type, id)
       const tags = await currentTags(deps, id)
       if (!tags.includes(tag))
-        throw new (await import('../core/errors.js')).CloudError(
-          'NOT_FOUND',
-          `Tag ${tag} could not be found for ${type} ${id}.`,
-        )
+        throw new CloudError('NOT_FOUND', `Tag ${tag} could not be found for ${type} ${id}.`)
       await deps.store.transaction((tx) =>
         writeTags(
           tx,

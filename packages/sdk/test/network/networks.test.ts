@@ -112,4 +112,19 @@ describe('networks', () => {
     await f.cloud.network.createNetwork(f.alice, {})
     expect((await errorOf(f.cloud.network.createNetwork(f.alice, {}))).code).toBe('QUOTA_EXCEEDED')
   })
+
+  it('lets a project tag its own networks only: a visible shared one is forbidden, a private one not found', async () => {
+    const own = await f.cloud.network.createNetwork(f.alice, {})
+    const shared = await f.cloud.network.createNetwork(f.admin, { shared: true })
+    const hidden = await f.cloud.network.createNetwork(f.bob, {})
+    expect(await f.cloud.network.setTags(f.alice, 'network', own.id, ['b', 'a', 'b'])).toEqual(['a', 'b'])
+    await f.cloud.network.addTag(f.alice, 'network', own.id, 'c')
+    await f.cloud.network.removeTag(f.alice, 'network', own.id, 'a')
+    expect((await f.cloud.network.getNetwork(f.alice, own.id)).tags).toEqual(['b', 'c'])
+    expect((await errorOf(f.cloud.network.removeTag(f.alice, 'network', own.id, 'zz'))).code).toBe(
+      'NOT_FOUND',
+    )
+    expect((await errorOf(f.cloud.network.addTag(f.alice, 'network', shared.id, 'x'))).code).toBe('FORBIDDEN')
+    expect((await errorOf(f.cloud.network.addTag(f.alice, 'network', hidden.id, 'x'))).code).toBe('NOT_FOUND')
+  })
 })
