@@ -7,13 +7,11 @@ import {
   type HostState,
   type NetworkCallOptions,
   type NetworkDriver,
+  SEGMENTATION_ID_RANGES,
 } from '@nubis/sdk'
 import { applyState } from './apply.js'
 import { type DriverConfig, type HostConfig, resolveOptions, type VxlanNetworkOptions } from './options.js'
 import { createRunner } from './runner.js'
-
-const VNI_MAX = 16_777_215
-const GRE_KEY_MAX = 4_294_967_295
 
 /**
  * The Linux network driver: each host's data plane is made of Linux bridges, VXLAN devices (or gretap
@@ -103,17 +101,21 @@ function checkSegment(
   const inRange = (min: number, max: number) => id !== null && Number.isInteger(id) && id >= min && id <= max
   switch (network.type) {
     case 'vxlan': {
-      const [min, max] = config.vniRange ?? [1, VNI_MAX]
+      const [min, max] = config.vniRange ?? SEGMENTATION_ID_RANGES.vxlan!
       if (!inRange(min, max)) throw invalid(`VXLAN network id ${id} is outside ${min}-${max}`)
       return
     }
-    case 'gre':
-      if (!inRange(1, GRE_KEY_MAX)) throw invalid(`GRE key ${id} is outside 1-${GRE_KEY_MAX}`)
+    case 'gre': {
+      const [min, max] = SEGMENTATION_ID_RANGES.gre!
+      if (!inRange(min, max)) throw invalid(`GRE key ${id} is outside ${min}-${max}`)
       return
-    case 'vlan':
-      if (!inRange(1, 4094)) throw invalid(`VLAN id ${id} is outside 1-4094`)
+    }
+    case 'vlan': {
+      const [min, max] = SEGMENTATION_ID_RANGES.vlan!
+      if (!inRange(min, max)) throw invalid(`VLAN id ${id} is outside ${min}-${max}`)
       checkPhysical(network.physicalNetwork, config, invalid)
       return
+    }
     case 'flat':
       checkPhysical(network.physicalNetwork, config, invalid)
       return

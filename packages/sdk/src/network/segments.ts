@@ -3,6 +3,7 @@ import type { Db } from '../store/types.js'
 import { conflict, invalidInput } from './common.js'
 import type { NetworkDeps } from './deps.js'
 import type { NetworkType } from './spi.js'
+import { SEGMENTATION_ID_RANGES } from './state-only-driver.js'
 
 // Segments: which wire a network is (type, physical network, VNI / key / VLAN id). Tenant networks get the
 // lowest free id of the configured ranges; the unique index on the segment is what makes a race lose cleanly.
@@ -59,12 +60,6 @@ function rangesFor(deps: Pick<NetworkDeps, 'config'>, type: NetworkType, physnet
   return []
 }
 
-const SEGMENT_LIMITS: Partial<Record<NetworkType, number>> = {
-  vxlan: 16_777_215,
-  gre: 4_294_967_295,
-  vlan: 4094,
-}
-
 /** Validates provider attributes (or picks the tenant type) and allocates the segment id, inside `db`'s transaction. */
 export async function chooseSegment(
   deps: Pick<NetworkDeps, 'config'>,
@@ -96,7 +91,7 @@ export async function chooseSegment(
     }
     return { networkType: type, physicalNetwork: physnet, segmentationId: 0 }
   }
-  const limit = SEGMENT_LIMITS[type]!
+  const limit = SEGMENTATION_ID_RANGES[type]![1]
   if (input.segmentationId !== undefined) {
     if (input.segmentationId > limit) {
       throw invalidInput(
