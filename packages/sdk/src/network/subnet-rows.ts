@@ -1,7 +1,7 @@
 import type { Selectable } from 'kysely'
 import type { RequestContext } from '../core/context.js'
 import type { PolicyTarget } from '../core/policy.js'
-import type { Db, Transaction } from '../store/types.js'
+import type { Db } from '../store/types.js'
 import { bool, isAdmin, json, loadTags, notFound } from './common.js'
 import type { Subnet } from './records.js'
 import type { NetSubnetsTable } from './tables.js'
@@ -36,13 +36,6 @@ export async function visibleSubnet(
     row,
     target: { project_id: row.project_id, network_owner, shared: bool(shared) },
   }
-}
-
-/** The subnet row `id` whoever asks; NOT_FOUND when absent. */
-export async function subnetRow(db: Db | Transaction['db'], id: string): Promise<SubnetRow> {
-  const row = await db.selectFrom('net_subnets').selectAll().where('id', '=', id).executeTakeFirst()
-  if (!row) throw notFound('subnet', id)
-  return row
 }
 
 /** Records of subnet rows. */
