@@ -2,6 +2,7 @@ import { type SelectQueryBuilder, type SqlBool, sql } from 'kysely'
 import type { RequestContext } from '../core/context.js'
 import { CloudError } from '../core/errors.js'
 import type { Db, Tables, Transaction } from '../store/types.js'
+import type { NetworkResource } from './records.js'
 
 // Helpers every Network module shares: who is admin, not-found errors in Neutron's words, tags, common filters.
 
@@ -54,6 +55,27 @@ export const bool = (value: number | boolean): boolean => value === true || valu
 
 /** JSON text → value, for the list columns. */
 export const json = <T>(text: string): T => JSON.parse(text) as T
+
+/** The row fields every Network resource shares. */
+export interface ResourceRowFields {
+  id: string
+  project_id: string
+  created_at: string
+  updated_at: string
+  revision: number
+}
+
+/** The fields every Network record has (id, project, tags, timestamps, revision), from its row and its tags. */
+export function resourceFields(row: ResourceRowFields, tags: string[]): NetworkResource {
+  return {
+    id: row.id,
+    projectId: row.project_id,
+    tags,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    revisionNumber: row.revision,
+  }
+}
 
 /** The tags of many resources in one query. */
 export async function loadTags(db: Db, ids: readonly string[]): Promise<Map<string, string[]>> {

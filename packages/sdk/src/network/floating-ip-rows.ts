@@ -1,7 +1,7 @@
 import type { Selectable } from 'kysely'
 import type { RequestContext } from '../core/context.js'
 import type { Db } from '../store/types.js'
-import { loadTags, notFound, whereVisible } from './common.js'
+import { loadTags, notFound, resourceFields, whereVisible } from './common.js'
 import type { FloatingIp } from './records.js'
 import type { NetFloatingIpsTable } from './tables.js'
 
@@ -51,8 +51,7 @@ export async function toFloatingIps(db: Db, rows: readonly FloatingIpRow[]): Pro
     rows.map((row) => row.id),
   )
   return rows.map((row) => ({
-    id: row.id,
-    projectId: row.project_id,
+    ...resourceFields(row, tags.get(row.id) ?? []),
     floatingNetworkId: row.floating_network_id,
     floatingIpAddress: row.floating_ip_address,
     portId: row.fixed_port_id,
@@ -60,9 +59,5 @@ export async function toFloatingIps(db: Db, rows: readonly FloatingIpRow[]): Pro
     routerId: row.router_id,
     status: row.router_id === null ? 'DOWN' : 'ACTIVE',
     description: row.description,
-    tags: tags.get(row.id) ?? [],
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
-    revisionNumber: row.revision,
   }))
 }

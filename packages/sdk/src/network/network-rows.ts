@@ -2,7 +2,7 @@ import type { Selectable } from 'kysely'
 import type { RequestContext } from '../core/context.js'
 import type { PolicyTarget } from '../core/policy.js'
 import type { Db, Transaction } from '../store/types.js'
-import { bool, loadTags, notFound, whereVisible } from './common.js'
+import { bool, loadTags, notFound, resourceFields, whereVisible } from './common.js'
 import type { Network } from './records.js'
 import type { NetworkType } from './spi.js'
 import type { NetNetworksTable } from './tables.js'
@@ -45,8 +45,7 @@ export async function toNetworks(db: Db, rows: readonly NetworkRow[]): Promise<N
     for (const subnet of subnetRows) subnets.get(subnet.network_id)?.push(subnet.id)
   }
   return rows.map((row) => ({
-    id: row.id,
-    projectId: row.project_id,
+    ...resourceFields(row, tags.get(row.id) ?? []),
     name: row.name,
     description: row.description,
     adminStateUp: bool(row.admin_state_up),
@@ -60,9 +59,5 @@ export async function toNetworks(db: Db, rows: readonly NetworkRow[]): Promise<N
     segmentationId:
       row.network_type === 'flat' || row.segmentation_id === null ? null : Number(row.segmentation_id),
     subnets: subnets.get(row.id) ?? [],
-    tags: tags.get(row.id) ?? [],
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
-    revisionNumber: row.revision,
   }))
 }

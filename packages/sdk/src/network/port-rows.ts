@@ -2,7 +2,7 @@ import type { Selectable } from 'kysely'
 import type { RequestContext } from '../core/context.js'
 import type { PolicyTarget } from '../core/policy.js'
 import type { Db } from '../store/types.js'
-import { bool, isAdmin, json, loadTags, notFound } from './common.js'
+import { bool, isAdmin, json, loadTags, notFound, resourceFields } from './common.js'
 import type { PortEvent } from './events.js'
 import type { FixedIp, Port } from './records.js'
 import type { NetPortsTable } from './tables.js'
@@ -79,8 +79,7 @@ export async function toPorts(db: Db, rows: readonly PortRow[]): Promise<Port[]>
 /** The record of one port from its row and what the other tables hold for it. */
 export function portRecord(row: PortRow, fixedIps: FixedIp[], groups: string[], tags: string[]): Port {
   return {
-    id: row.id,
-    projectId: row.project_id,
+    ...resourceFields(row, tags),
     networkId: row.network_id,
     name: row.name,
     description: row.description,
@@ -98,10 +97,6 @@ export function portRecord(row: PortRow, fixedIps: FixedIp[], groups: string[], 
     portSecurityEnabled: bool(row.port_security),
     securityGroups: groups,
     allowedAddressPairs: json(row.allowed_address_pairs),
-    tags: tags,
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
-    revisionNumber: row.revision,
   }
 }
 

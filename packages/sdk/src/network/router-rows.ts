@@ -1,7 +1,7 @@
 import type { Selectable } from 'kysely'
 import type { RequestContext } from '../core/context.js'
 import type { Db, Transaction } from '../store/types.js'
-import { bool, json, loadTags, notFound, whereVisible } from './common.js'
+import { bool, json, loadTags, notFound, resourceFields, whereVisible } from './common.js'
 import type { NetworkDeps } from './deps.js'
 import { loadFixedIps } from './port-rows.js'
 import type { Router } from './records.js'
@@ -130,8 +130,7 @@ export async function toRouters(db: Db, rows: readonly RouterRow[]): Promise<Rou
   return rows.map((row) => {
     const gwNetwork = row.gw_port_id ? networkOf.get(row.gw_port_id) : undefined
     return {
-      id: row.id,
-      projectId: row.project_id,
+      ...resourceFields(row, tags.get(row.id) ?? []),
       name: row.name,
       description: row.description,
       adminStateUp: bool(row.admin_state_up),
@@ -145,10 +144,6 @@ export async function toRouters(db: Db, rows: readonly RouterRow[]): Promise<Rou
               externalFixedIps: ips.get(row.gw_port_id!) ?? [],
             },
       routes: json(row.routes),
-      tags: tags.get(row.id) ?? [],
-      createdAt: row.created_at,
-      updatedAt: row.updated_at,
-      revisionNumber: row.revision,
     }
   })
 }

@@ -2,7 +2,7 @@ import type { Selectable } from 'kysely'
 import type { RequestContext } from '../core/context.js'
 import type { PolicyTarget } from '../core/policy.js'
 import type { Db } from '../store/types.js'
-import { bool, isAdmin, loadTags, notFound, whereVisible } from './common.js'
+import { bool, isAdmin, loadTags, notFound, resourceFields, whereVisible } from './common.js'
 import type { SecurityGroup, SecurityGroupRule } from './records.js'
 import type { NetSecurityGroupRulesTable, NetSecurityGroupsTable } from './tables.js'
 
@@ -81,15 +81,10 @@ export async function toGroups(db: Db, rows: readonly GroupRow[]): Promise<Secur
     for (const rule of ruleRows) rules.get(rule.security_group_id)?.push(toRule(rule))
   }
   return rows.map((row) => ({
-    id: row.id,
-    projectId: row.project_id,
+    ...resourceFields(row, tags.get(row.id) ?? []),
     name: row.name,
     description: row.description,
     stateful: bool(row.stateful),
     securityGroupRules: rules.get(row.id) ?? [],
-    tags: tags.get(row.id) ?? [],
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
-    revisionNumber: row.revision,
   }))
 }

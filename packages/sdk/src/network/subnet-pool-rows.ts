@@ -2,7 +2,7 @@ import type { Selectable } from 'kysely'
 import type { RequestContext } from '../core/context.js'
 import type { PolicyTarget } from '../core/policy.js'
 import type { Db, Transaction } from '../store/types.js'
-import { bool, invalidInput, json, loadTags, notFound, whereVisible } from './common.js'
+import { bool, invalidInput, json, loadTags, notFound, resourceFields, whereVisible } from './common.js'
 import { lockName } from './locks.js'
 import type { SubnetPool } from './records.js'
 import type { NetSubnetPoolsTable } from './tables.js'
@@ -30,8 +30,7 @@ export async function toSubnetPools(db: Db, rows: readonly SubnetPoolRow[]): Pro
     rows.map((row) => row.id),
   )
   return rows.map((row) => ({
-    id: row.id,
-    projectId: row.project_id,
+    ...resourceFields(row, tags.get(row.id) ?? []),
     name: row.name,
     description: row.description,
     ipVersion: row.ip_version === 6 ? 6 : 4,
@@ -41,10 +40,6 @@ export async function toSubnetPools(db: Db, rows: readonly SubnetPoolRow[]): Pro
     maxPrefixlen: row.max_prefixlen,
     shared: bool(row.shared),
     isDefault: bool(row.is_default),
-    tags: tags.get(row.id) ?? [],
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
-    revisionNumber: row.revision,
   }))
 }
 

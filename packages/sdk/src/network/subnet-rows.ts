@@ -2,7 +2,7 @@ import type { Selectable } from 'kysely'
 import type { RequestContext } from '../core/context.js'
 import type { PolicyTarget } from '../core/policy.js'
 import type { Db } from '../store/types.js'
-import { bool, isAdmin, json, loadTags, notFound } from './common.js'
+import { bool, isAdmin, json, loadTags, notFound, resourceFields } from './common.js'
 import type { Subnet } from './records.js'
 import type { NetSubnetsTable } from './tables.js'
 
@@ -45,8 +45,7 @@ export async function toSubnets(db: Db, rows: readonly SubnetRow[]): Promise<Sub
     rows.map((row) => row.id),
   )
   return rows.map((row) => ({
-    id: row.id,
-    projectId: row.project_id,
+    ...resourceFields(row, tags.get(row.id) ?? []),
     networkId: row.network_id,
     name: row.name,
     description: row.description,
@@ -60,9 +59,5 @@ export async function toSubnets(db: Db, rows: readonly SubnetRow[]): Promise<Sub
     ipv6AddressMode: row.ipv6_address_mode,
     ipv6RaMode: row.ipv6_ra_mode,
     subnetpoolId: row.subnetpool_id,
-    tags: tags.get(row.id) ?? [],
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
-    revisionNumber: row.revision,
   }))
 }
