@@ -7,15 +7,16 @@ import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
-  CLOUD_NAME,
   describeRun,
+  expectSuccess,
   missingBinary,
   type NubisServer,
   OPENSTACK,
+  openstackAsAdmin,
+  openstackJson,
   PYTHON,
   runTool,
   startNubis,
-  type ToolResult,
   toolEnv,
 } from './openstack-tools.js'
 
@@ -40,11 +41,7 @@ describe.skipIf(skipReason !== undefined)(
     let qcow2: string
     let imageId = ''
 
-    const asAdmin = (args: readonly string[]) =>
-      runTool(PYTHON, [OPENSTACK, ...args], {
-        env: toolEnv(server.home, { OS_CLOUD: CLOUD_NAME, OS_CLIENT_CONFIG_FILE: server.cloudsFile }),
-        timeoutMs: CALL_TIMEOUT_MS,
-      })
+    const asAdmin = (args: readonly string[]) => openstackAsAdmin(server, args, CALL_TIMEOUT_MS)
     const asOther = (args: readonly string[]) =>
       runTool(
         PYTHON,
@@ -71,14 +68,8 @@ describe.skipIf(skipReason !== undefined)(
         ],
         { env: toolEnv(server.home), timeoutMs: CALL_TIMEOUT_MS },
       )
-    const ok = (what: readonly string[], result: ToolResult) => {
-      expect(result.code, describeRun(`openstack ${what.join(' ')}`, result)).toBe(0)
-      return result
-    }
-    const json = async <T = Row>(args: readonly string[], run = asAdmin): Promise<T> => {
-      const full = [...args, '-f', 'json']
-      return JSON.parse(ok(full, await run(full)).stdout) as T
-    }
+    const ok = expectSuccess
+    const json = <T = Row>(args: readonly string[], run = asAdmin) => openstackJson<T>(run, args)
 
     beforeAll(async () => {
       server = await startNubis()

@@ -4,16 +4,14 @@
 import { randomBytes } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
-  CLOUD_NAME,
   describeRun,
+  expectSuccess,
   missingBinary,
   type NubisServer,
   OPENSTACK,
-  PYTHON,
-  runTool,
+  openstackAsAdmin,
+  openstackJson,
   startNubis,
-  type ToolResult,
-  toolEnv,
 } from './openstack-tools.js'
 
 const skipReason = missingBinary(OPENSTACK)
@@ -29,20 +27,9 @@ describe.skipIf(skipReason !== undefined)(
     const n = (what: string) => `cli-${what}-${tag}`
     const ids: Record<string, string> = {}
 
-    const openstack = (args: readonly string[]) =>
-      runTool(PYTHON, [OPENSTACK, ...args], {
-        env: toolEnv(server.home, { OS_CLOUD: CLOUD_NAME, OS_CLIENT_CONFIG_FILE: server.cloudsFile }),
-        timeoutMs: CALL_TIMEOUT_MS,
-      })
-    const ok = (what: readonly string[], result: ToolResult) => {
-      expect(result.code, describeRun(`openstack ${what.join(' ')}`, result)).toBe(0)
-      return result
-    }
-    const run = async (args: readonly string[]) => ok(args, await openstack(args))
-    const json = async <T = Row>(args: readonly string[]): Promise<T> => {
-      const full = [...args, '-f', 'json']
-      return JSON.parse((await run(full)).stdout) as T
-    }
+    const openstack = (args: readonly string[]) => openstackAsAdmin(server, args, CALL_TIMEOUT_MS)
+    const run = async (args: readonly string[]) => expectSuccess(args, await openstack(args))
+    const json = <T = Row>(args: readonly string[]) => openstackJson<T>(openstack, args)
     const listed = async (args: readonly string[]) =>
       (await json<Row[]>([...args, 'list'])).map((row) => row.ID)
 

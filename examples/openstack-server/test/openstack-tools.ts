@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs'
 import { mkdir, mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { expect } from 'vitest'
 import { READY_PREFIX } from '../src/banner.js'
 import { authUrlFor, CLOUD_NAME, credentialPaths } from '../src/credentials.js'
 import { type CliProcess, ROOT, startCli, stop } from './cli-helpers.js'
@@ -140,6 +141,36 @@ export async function runTool(
   const [code, signal] = (await once(child, 'close')) as [number | null, NodeJS.Signals | null]
   clearTimeout(timer)
   return { code: timedOut ? 'timeout' : (code ?? signal ?? 'unknown'), stdout, stderr }
+}
+
+/**
+ * Runs `openstack args` as the admin of `server`, logged in through the clouds.yaml `nubis serve` wrote into its
+ * data dir.
+ */
+export function openstackAsAdmin(
+  server: NubisServer,
+  args: readonly string[],
+  timeoutMs: number,
+): Promise<ToolResult> {
+  return runTool(PYTHON, [OPENSTACK, ...args], {
+    env: toolEnv(server.home, { OS_CLOUD: CLOUD_NAME, OS_CLIENT_CONFIG_FILE: server.cloudsFile }),
+    timeoutMs,
+  })
+}
+
+/** Expects the run of `openstack args` to have exited 0, and returns it. */
+export function expectSuccess(args: readonly string[], result: ToolResult): ToolResult {
+  expect(result.code, describeRun(`openstack ${args.join(' ')}`, result)).toBe(0)
+  return result
+}
+
+/** Runs `openstack args -f json` with `run`, expects exit 0 and parses the output. */
+export async function openstackJson<T>(
+  run: (args: readonly string[]) => Promise<ToolResult>,
+  args: readonly string[],
+): Promise<T> {
+  const full = [...args, '-f', 'json']
+  return JSON.parse(expectSuccess(full, await run(full)).stdout) as T
 }
 
 /** One line describing a finished tool run, for assertion messages. */
