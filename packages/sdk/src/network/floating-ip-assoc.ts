@@ -4,9 +4,10 @@ import type { Transaction } from '../store/types.js'
 import { normalizeIp, parseIp } from './cidr.js'
 import { conflict, invalidInput, isAdmin } from './common.js'
 import type { FloatingIpRow } from './floating-ip-rows.js'
+import { lockRows } from './locks.js'
 import { loadFixedIps, visiblePort } from './port-rows.js'
 import type { FixedIp } from './records.js'
-import { lockRouterRows, ROUTER_INTERFACE } from './router-rows.js'
+import { ROUTER_INTERFACE } from './router-rows.js'
 
 // Associating a floating IP with a port: which fixed IP it reaches, and through which router, as Neutron's
 // _internal_fip_assoc_data and get_router_for_floatingip decide.
@@ -103,9 +104,7 @@ export async function resolveAssociation(
   fixedIpAddress: string | undefined,
 ): Promise<Association> {
   // Held until commit, so a concurrent deletePort cannot leave the floating IP pointing at nothing.
-  if (tx.dialect === 'postgres') {
-    await tx.db.selectFrom('net_ports').select('id').where('id', '=', portId).forUpdate().execute()
-  }
+  await lockRows(tx, 'net_ports', [portId])
   const { row: port } = await visiblePort(tx.db, ctx, portId)
   if (!isAdmin(ctx) && port.project_id !== fip.project_id) {
     throw invalidInput(
@@ -143,7 +142,7 @@ export async function resolveAssociation(
   if (routerId !== undefined && tx.dialect === 'postgres') {
     // Look again under the router's lock: an interface or gateway removed meanwhile is seen now, and one removed
     // later waits for this transaction and then sees the association.
-    await lockRouterRows(tx, [routerId])
+    await lockRows(tx, 'net_routers', [routerId])
     routerId = await routerBetween(tx, port.network_id, subnet, fip.floating_network_id)
   }
   if (routerId === undefined) {

@@ -11,7 +11,7 @@ import type { Transaction } from '../store/types.js'
  */
 export async function lockRows(
   tx: Transaction,
-  table: 'net_subnet_pools' | 'net_security_groups',
+  table: 'net_subnet_pools' | 'net_security_groups' | 'net_routers' | 'net_ports',
   ids: readonly string[],
 ): Promise<void> {
   if (tx.dialect !== 'postgres' || ids.length === 0) return

@@ -46,18 +46,6 @@ export async function lockRouter(tx: Transaction, ctx: RequestContext, id: strin
   return row
 }
 
-/** Locks routers by id whoever owns them (PostgreSQL only, in id order): for a floating IP choosing its router. */
-export async function lockRouterRows(tx: Transaction, ids: readonly string[]): Promise<void> {
-  if (tx.dialect !== 'postgres' || ids.length === 0) return
-  await tx.db
-    .selectFrom('net_routers')
-    .select('id')
-    .where('id', 'in', [...new Set(ids)].sort())
-    .orderBy('id')
-    .forUpdate()
-    .execute()
-}
-
 /** The policy target of a router. */
 export const routerTarget = (row: Pick<RouterRow, 'project_id'>) => ({ project_id: row.project_id })
 
